@@ -1,0 +1,626 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from srp.languages import language_list_field
+
+# --- Reference data -------------------------------------------------------------------------
+
+SUPPORT_TYPE_LABELS = {
+    "comprehensive": _("Comprehensive management"),
+    "language": _("Language support"),
+    "psychological": _("Psychological support"),
+    "shelter": _("Shelter"),
+    "community": _("Community support"),
+    "legal": _("Legal support"),
+    "medical": _("Medical support"),
+    "educational": _("Educational support"),
+    "channel": _("Channel support"),
+    "economic": _("Economic support"),
+}
+
+
+class SupportType(models.Model):
+    """One of the ten kinds of help (seeded by a data migration)."""
+
+    class Stage(models.TextChoices):
+        FIRST = "first", _("First stage")
+        LATER = "later", _("Later stage")
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("support type")
+        verbose_name_plural = _("support types")
+        ordering = ["order"]
+
+    def __str__(self):
+        return str(self.label)
+
+    @property
+    def label(self):
+        """The name in the reader's language (the stored name is the English fallback)."""
+        return SUPPORT_TYPE_LABELS.get(self.code, self.name)
+
+
+class ContactChannel(models.TextChoices):
+    WECHAT = "wechat", _("WeChat")
+    PHONE = "phone", _("Phone")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    SIGNAL = "signal", _("Signal")
+    IN_PERSON = "in_person", _("In person")
+    VIA_PARTNER = "via_partner", _("Through a partner")
+
+
+class RiskLevel(models.TextChoices):
+    STANDARD = "standard", _("Standard")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+# --- The client: pseudonymous profile, identity kept apart --------------------------------------
+
+
+class Client(models.Model):
+    """The woman asking for help, known here by a nickname only."""
+
+    class AgeBand(models.TextChoices):
+        UNKNOWN = "unknown", _("Unknown")
+        UNDER_18 = "under_18", _("Under 18")
+        AGE_18_25 = "18_25", "18–25"
+        AGE_26_35 = "26_35", "26–35"
+        AGE_36_45 = "36_45", "36–45"
+        AGE_46_55 = "46_55", "46–55"
+        AGE_56_65 = "56_65", "56–65"
+        OVER_65 = "over_65", _("Over 65")
+
+    class ResidenceStatus(models.TextChoices):
+        UNKNOWN = "unknown", _("Unknown")
+        CITIZEN = "citizen", _("Citizen")
+        PERMANENT = "permanent", _("Permanent resident")
+        SPOUSE_DEPENDENT = "spouse_dependent", _("Residence through spouse or partner")
+        WORK_OR_STUDY = "work_or_study", _("Work or study permit")
+        ASYLUM = "asylum", _("Asylum seeker or refugee")
+        UNDOCUMENTED = "undocumented", _("Undocumented")
+
+    nickname = models.CharField(_("nickname"), max_length=60)
+    preferred_languages = language_list_field(verbose_name=_("preferred languages"))
+    age_band = models.CharField(_("age band"), max_length=10, choices=AgeBand.choices, default=AgeBand.UNKNOWN)
+    city = models.CharField(_("city"), max_length=80, blank=True, help_text=_("Coarse location only."))
+    children = models.PositiveSmallIntegerField(_("children"), null=True, blank=True)
+    residence_status = models.CharField(
+        _("residence status"), max_length=20, choices=ResidenceStatus.choices, default=ResidenceStatus.UNKNOWN
+    )
+    safe_contact_channel = models.CharField(
+        _("safe contact channel"), max_length=20, choices=ContactChannel.choices, blank=True
+    )
+    safe_contact_times = models.CharField(
+        _("safe contact times"),
+        max_length=200,
+        blank=True,
+        help_text=_('For example "weekdays 10–15, never after 18:00".'),
+    )
+    code_word = models.CharField(_("code word"), max_length=60, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        indexes = [models.Index(fields=["nickname"], name="client_nickname")]
+
+    def __str__(self):
+        return f"Client #{self.pk}"
+
+
+IDENTITY_FIELDS = ["legal_name", "phone", "messenger_id", "address", "date_of_birth", "id_document_number"]
+
+
+class ClientIdentity(models.Model):
+    """Identifying details, apart from the profile and shown only with `cases.reveal_clientidentity`.
+
+    Encryption at rest arrives with the data-protection issue. History records that these details
+    changed and who changed them, never their content.
+    """
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="identity")
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    messenger_id = models.CharField(_("messenger ID"), max_length=100, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    id_document_number = models.CharField(_("identity document number"), max_length=60, blank=True)
+    history = HistoricalRecords(excluded_fields=IDENTITY_FIELDS)
+
+    class Meta:
+        verbose_name = _("client identity")
+        verbose_name_plural = _("client identities")
+        permissions = [("reveal_clientidentity", _("Can reveal a client's identifying details"))]
+
+    def __str__(self):
+        return f"Identity of client #{self.client_id}"
+
+
+# --- The case ----------------------------------------------------------------------------------
+
+
+class CaseReferenceCounter(models.Model):
+    """The last case number given per country and year; see `next_number`."""
+
+    country = models.CharField(max_length=2)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["country", "year"], name="casereference_country_year")]
+
+    def __str__(self):
+        return f"{self.country}-{self.year}: {self.last_number}"
+
+    @classmethod
+    def next_number(cls, country: str, year: int) -> int:
+        """The next number for (country, year), race-free: one atomic upsert holding the row lock
+        until the surrounding transaction ends, so two intakes can never draw the same number."""
+        table = connection.ops.quote_name(cls._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # The table name comes from the model, quoted; the values are parameters.
+                f"INSERT INTO {table} (country, year, last_number) VALUES (%s, %s, 1) "  # noqa: S608
+                f"ON CONFLICT (country, year) DO UPDATE SET last_number = {table}.last_number + 1 "
+                "RETURNING last_number",
+                [country, year],
+            )
+            return cursor.fetchone()[0]
+
+
+class Case(models.Model):
+    """One help request, from intake to closure. Status moves only through `cases.services`."""
+
+    class Channel(models.TextChoices):
+        WECHAT = "wechat", _("WeChat")
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("E-mail")
+        WEB_FORM = "web_form", _("Web form")
+        PARTNER = "partner", _("Partner")
+        WALK_IN = "walk_in", _("Walk-in")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        TRIAGED = "triaged", _("Triaged")
+        ASSIGNED = "assigned", _("Assigned")
+        ACTIVE = "active", _("Active")
+        ON_HOLD = "on_hold", _("On hold")
+        CLOSED = "closed", _("Closed")
+
+    class ClosureReason(models.TextChoices):
+        GOALS_MET = "goals_met", _("Goals met")
+        REFERRED_ON = "referred_on", _("Referred on")
+        CLIENT_WITHDREW = "client_withdrew", _("Client withdrew")
+        UNREACHABLE = "unreachable", _("Unreachable")
+        DUPLICATE = "duplicate", _("Duplicate")
+
+    OPEN_STATUSES = [Status.NEW, Status.TRIAGED, Status.ASSIGNED, Status.ACTIVE, Status.ON_HOLD]
+    STAFFED_STATUSES = [Status.ASSIGNED, Status.ACTIVE, Status.ON_HOLD]
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    country = models.CharField(_("country"), max_length=2, editable=False)
+    year = models.PositiveSmallIntegerField(_("year"), editable=False)
+    number = models.PositiveIntegerField(_("number"), editable=False)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="cases")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="cases")
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
+    closure_reason = models.CharField(_("closure reason"), max_length=20, choices=ClosureReason.choices, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    risk_level = models.CharField(_("risk level"), max_length=10, choices=RiskLevel.choices, default=RiskLevel.STANDARD)
+    support_needs = models.ManyToManyField(
+        SupportType, blank=True, related_name="cases", verbose_name=_("support needs")
+    )
+    person_in_charge = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases_in_charge",
+        verbose_name=_("person in charge"),
+    )
+    intake_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases_taken_in",
+        verbose_name=_("intake assistant"),
+    )
+    next_follow_up_due = models.DateTimeField(_("next follow-up due"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(m2m_fields=[support_needs])
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-received_at"]
+        # view_case / change_case are held per case by its members, never by a volunteer group.
+        constraints = [
+            models.UniqueConstraint(fields=["country", "year", "number"], name="case_number_per_country_year"),
+            models.CheckConstraint(
+                condition=(Q(status="closed") & ~Q(closure_reason="") & Q(closed_at__isnull=False))
+                | (~Q(status="closed") & Q(closure_reason="") & Q(closed_at__isnull=True)),
+                name="case_closed_has_reason_and_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(closed_at__gte=F("received_at")),
+                name="case_closed_after_received",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["assigned", "active", "on_hold"]) | Q(person_in_charge__isnull=False),
+                name="case_staffed_has_person_in_charge",
+            ),
+        ]
+        indexes = [
+            # "Open cases of a region by next follow-up" and "my open cases by next follow-up".
+            models.Index(
+                fields=["region", "next_follow_up_due"],
+                condition=~Q(status="closed"),
+                name="case_open_region_followup",
+            ),
+            models.Index(
+                fields=["person_in_charge", "next_follow_up_due"],
+                condition=~Q(status="closed"),
+                name="case_open_pic_followup",
+            ),
+            models.Index(fields=["region", "status", "risk_level"], name="case_region_status_risk"),
+            models.Index(fields=["region", "-received_at"], name="case_region_received"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.CLOSED
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.next_follow_up_due is not None and self.next_follow_up_due < timezone.now()
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class CaseMember(models.Model):
+    """Someone added to this case only (an interpreter, a specialist), with the case's permissions."""
+
+    class Role(models.TextChoices):
+        INTERPRETER = "interpreter", _("Interpreter")
+        SPECIALIST = "specialist", _("Specialist")
+        CASEWORKER = "caseworker", _("Co-caseworker")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    added_at = models.DateTimeField(_("added at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("case member")
+        verbose_name_plural = _("case members")
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="casemember_unique")]
+
+    def __str__(self):
+        return f"{self.get_role_display()} on case #{self.case_id}"
+
+
+# --- Plan, contacts, incidents, risk ------------------------------------------------------------
+
+
+class AssistancePlan(models.Model):
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="plan")
+    summary = models.TextField(_("summary"), blank=True)
+    reviewed_at = models.DateTimeField(_("last reviewed"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("assistance plan")
+        verbose_name_plural = _("assistance plans")
+
+    def __str__(self):
+        return f"Plan of case #{self.case_id}"
+
+
+class Goal(models.Model):
+    class Term(models.TextChoices):
+        SHORT = "short", _("Short-term")
+        LONG = "long", _("Long-term")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
+
+    plan = models.ForeignKey(AssistancePlan, on_delete=models.CASCADE, related_name="goals")
+    term = models.CharField(_("term"), max_length=10, choices=Term.choices)
+    support_type = models.ForeignKey(SupportType, on_delete=models.PROTECT, related_name="goals")
+    description = models.TextField(_("description"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="goals"
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        ordering = ["term", "due_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="done", completed_at__isnull=False)
+                | (~Q(status="done") & Q(completed_at__isnull=True)),
+                name="goal_done_has_completion",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["owner", "due_date"],
+                condition=Q(status__in=["planned", "in_progress"]),
+                name="goal_open_owner_due",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_term_display()} goal #{self.pk}"
+
+
+class ContactLog(models.Model):
+    """One contact with or about the client. Append-mostly; edits are versioned by history."""
+
+    class WithWhom(models.TextChoices):
+        CLIENT = "client", _("Client")
+        PARTNER = "partner", _("Partner organisation")
+        AUTHORITY = "authority", _("Authority (police, court, social services)")
+        FAMILY = "family", _("Family or friend (safe)")
+        OTHER = "other", _("Other")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts")
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    channel = models.CharField(_("channel"), max_length=20, choices=ContactChannel.choices)
+    with_whom = models.CharField(_("with whom"), max_length=20, choices=WithWhom.choices, default=WithWhom.CLIENT)
+    interpreter_used = models.BooleanField(_("interpreter used"), default=False)
+    interpreter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), null=True, blank=True)
+    summary = models.TextField(_("summary"))
+    follow_up_due = models.DateTimeField(_("follow-up due"), null=True, blank=True)
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("logged at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("contact log entry")
+        verbose_name_plural = _("contact log")
+        ordering = ["-occurred_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(interpreter__isnull=True) | Q(interpreter_used=True), name="contact_interpreter_used"
+            ),
+            models.CheckConstraint(
+                condition=Q(follow_up_due__isnull=True) | Q(follow_up_due__gte=F("occurred_at")),
+                name="contact_follow_up_after_contact",
+            ),
+        ]
+        indexes = [models.Index(fields=["case", "-occurred_at"], name="contact_case_recent")]
+
+    def __str__(self):
+        return f"Contact #{self.pk} on case #{self.case_id}"
+
+
+class Incident(models.Model):
+    """A GBVIMS-style record of what happened (kept minimal; visible to fewer people than the case)."""
+
+    class Kind(models.TextChoices):
+        PHYSICAL = "physical", _("Physical assault")
+        SEXUAL = "sexual", _("Sexual violence")
+        PSYCHOLOGICAL = "psychological", _("Psychological or emotional abuse")
+        ECONOMIC = "economic", _("Economic abuse or denial of resources")
+        FORCED_MARRIAGE = "forced_marriage", _("Forced marriage")
+        OTHER = "other", _("Other")
+
+    class Perpetrator(models.TextChoices):
+        PARTNER = "partner", _("Current partner or spouse")
+        FORMER_PARTNER = "former_partner", _("Former partner or spouse")
+        IN_LAW = "in_law", _("In-law")
+        FAMILY = "family", _("Other family member")
+        EMPLOYER = "employer", _("Employer")
+        OTHER_KNOWN = "other_known", _("Other known person")
+        STRANGER = "stranger", _("Stranger")
+        UNKNOWN = "unknown", _("Unknown")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="incidents")
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    occurred_on = models.DateField(_("date or start of period"), null=True, blank=True)
+    occurred_until = models.DateField(_("end of period"), null=True, blank=True)
+    perpetrator_relation = models.CharField(
+        _("perpetrator's relation"), max_length=20, choices=Perpetrator.choices, default=Perpetrator.UNKNOWN
+    )
+    police_contacted = models.BooleanField(_("police contacted"), default=False)
+    medical_contact = models.BooleanField(_("medical care sought"), default=False)
+    description = models.TextField(_("description"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["-occurred_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(occurred_until__isnull=True)
+                | (Q(occurred_on__isnull=False) & Q(occurred_until__gte=F("occurred_on"))),
+                name="incident_period_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Incident #{self.pk} on case #{self.case_id}"
+
+
+# The structured checklist behind a risk assessment: question code → (weight, question).
+RISK_CHECKLIST = {
+    "threat_to_kill": (5, _("The perpetrator has threatened to kill her or the children")),
+    "strangulation": (5, _("She has been strangled, choked or suffocated")),
+    "weapon": (4, _("A weapon has been used or threatened")),
+    "escalating": (3, _("The violence is getting worse or more frequent")),
+    "separation": (3, _("She has recently separated or is trying to leave")),
+    "stalking": (3, _("She is being followed, watched or tracked")),
+    "pregnant": (2, _("She is pregnant or has a new baby")),
+    "children_harmed": (3, _("The children have been harmed or threatened")),
+    "isolation": (2, _("She is isolated: no family, no local language, documents withheld")),
+    "immigration_threat": (2, _("The perpetrator threatens her residence status or deportation")),
+    "sexual_violence": (3, _("There has been sexual violence")),
+    "no_safe_place": (3, _("She has no safe place to stay tonight")),
+}
+# Lowest score of each level, highest level first.
+RISK_THRESHOLDS = [(RiskLevel.CRITICAL, 15), (RiskLevel.HIGH, 9), (RiskLevel.MEDIUM, 4), (RiskLevel.STANDARD, 0)]
+
+
+def risk_score(answers: dict) -> tuple[int, str]:
+    """(score, level) for checklist answers {question code: bool}. Unknown codes are an error."""
+    unknown = set(answers) - set(RISK_CHECKLIST)
+    if unknown:
+        raise ValidationError(
+            _("Unknown risk checklist questions: %(codes)s."), params={"codes": ", ".join(sorted(unknown))}
+        )
+    score = sum(RISK_CHECKLIST[code][0] for code, yes in answers.items() if yes)
+    level = next(level for level, lowest in RISK_THRESHOLDS if score >= lowest)
+    return score, level
+
+
+class RiskAssessment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="risk_assessments")
+    answers = models.JSONField(_("answers"), default=dict)
+    score = models.PositiveSmallIntegerField(_("score"))
+    level = models.CharField(_("level"), max_length=10, choices=RiskLevel.choices)
+    notes = models.TextField(_("notes"), blank=True)
+    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assessed_at = models.DateTimeField(_("assessed at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("risk assessment")
+        verbose_name_plural = _("risk assessments")
+        ordering = ["-assessed_at", "-pk"]
+        indexes = [models.Index(fields=["case", "-assessed_at"], name="risk_case_recent")]
+
+    def __str__(self):
+        return f"Risk assessment #{self.pk} ({self.get_level_display()})"
+
+
+class Consent(models.Model):
+    """The client's consent for one purpose; sharing consent names one partner."""
+
+    class Purpose(models.TextChoices):
+        STORE_DATA = "store_data", _("Store her data")
+        CONTACT = "contact", _("Be contacted")
+        SHARE_WITH_PARTNER = "share_with_partner", _("Share with a named partner")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices)
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="consents"
+    )
+    given = models.BooleanField(_("given"))
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-recorded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(purpose="share_with_partner") & Q(partner__isnull=False))
+                | (~Q(purpose="share_with_partner") & Q(partner__isnull=True)),
+                name="consent_partner_iff_sharing",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=F("recorded_at")),
+                name="consent_withdrawn_after_recorded",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} ({'given' if self.given else 'refused'})"
+
+    @property
+    def in_force(self) -> bool:
+        return self.given and self.withdrawn_at is None
+
+
+class AccessLog(models.Model):
+    """Append-only record of reads: who opened which case, revealed an identity, exported what."""
+
+    class Action(models.TextChoices):
+        VIEW_CASE = "view_case", _("Opened a case")
+        REVEAL_IDENTITY = "reveal_identity", _("Revealed an identity")
+        SEARCH = "search", _("Searched")
+        EXPORT = "export", _("Exported")
+        DOWNLOAD = "download", _("Downloaded an attachment")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="access_logs")
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["case", "-at"], name="accesslog_case_recent")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by #{self.user_id} at {self.at:%Y-%m-%d %H:%M} UTC"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError(_("The access log is append-only: entries cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("The access log is append-only: entries cannot be deleted."))

