@@ -1,0 +1,420 @@
+"""Every write to a case that touches more than one row or carries a rule.
+
+Each service runs in one transaction, validates before it writes, and records who did it and why
+in the history. They raise ValidationError (bad input: a message a person can act on) or
+PermissionDenied (the user may not do this); nothing is half-written either way.
+"""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from cases.models import (
+    AssistancePlan,
+    Case,
+    CaseMember,
+    CaseReferenceCounter,
+    Client,
+    Consent,
+    ContactLog,
+    Goal,
+    Incident,
+    RiskAssessment,
+    risk_score,
+)
+from cases.selectors import can_change_case, cases_visible_to
+from regions.models import Membership, Role
+from regions.selectors import user_has_region_permission
+from srp.audit import save_with_history
+
+S = Case.Status
+
+# The status workflow. Assignment (new/triaged → assigned) goes through case_assign, which sets
+# the person in charge in the same step; every other move goes through case_transition.
+TRANSITIONS: dict[str, set[str]] = {
+    S.NEW: {S.TRIAGED, S.ASSIGNED, S.CLOSED},
+    S.TRIAGED: {S.ASSIGNED, S.CLOSED},
+    S.ASSIGNED: {S.ACTIVE, S.ON_HOLD, S.CLOSED},
+    S.ACTIVE: {S.ON_HOLD, S.CLOSED},
+    S.ON_HOLD: {S.ACTIVE, S.CLOSED},
+    S.CLOSED: {S.ACTIVE},  # a reopen
+}
+# Moves that must say why: pausing, closing and reopening.
+REASON_REQUIRED = {S.ON_HOLD, S.CLOSED}
+
+
+def allowed_transitions(case: Case) -> list[str]:
+    """The statuses `case` may move to now, in workflow order."""
+    return [status for status in S.values if status in TRANSITIONS[case.status]]
+
+
+def _require_change(by, case: Case) -> None:
+    if not cases_visible_to(by).filter(pk=case.pk).exists():
+        raise PermissionDenied(_("This case is not in your scope."))
+    if not can_change_case(by, case):
+        raise PermissionDenied(_("You may see this case but not change it."))
+
+
+def _require_model_permission(by, perm: str) -> None:
+    if not by.has_perm(perm):
+        raise PermissionDenied(_("Your role does not allow this action."))
+
+
+def _next_reference(country: str, received_at: datetime) -> tuple[int, int, str]:
+    year = received_at.year
+    number = CaseReferenceCounter.next_number(country, year)
+    return year, number, f"{country}-{year}-{number:05d}"
+
+
+@transaction.atomic
+def case_intake(
+    *,
+    by,
+    region,
+    channel: str,
+    nickname: str,
+    preferred_languages: list[str] | None = None,
+    risk_level: str = Case._meta.get_field("risk_level").default,
+    support_needs=(),
+    received_at: datetime | None = None,
+    safe_contact_channel: str = "",
+    safe_contact_times: str = "",
+    code_word: str = "",
+    first_note: str = "",
+    client: Client | None = None,
+) -> Case:
+    """Record a new help request in `region`: the client's pseudonymous profile (or an existing
+    client's), the case with its reference, an empty plan, and the first note as a contact."""
+    if not user_has_region_permission(by, "intake_region", region):
+        raise PermissionDenied(_("You may not record requests in %(region)s.") % {"region": region})
+    if not region.active:
+        raise ValidationError({"region": _("This region is no longer active; choose an active region.")})
+    received_at = received_at or timezone.now()
+    if received_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError({"received_at": _("The request cannot have been received in the future.")})
+    reason = _("Intake")
+    if client is None:
+        client = save_with_history(
+            Client(
+                nickname=nickname.strip(),
+                preferred_languages=list(preferred_languages or []),
+                safe_contact_channel=safe_contact_channel,
+                safe_contact_times=safe_contact_times,
+                code_word=code_word,
+            ),
+            by=by,
+            reason=reason,
+        )
+    country = region.country.code
+    year, number, reference = _next_reference(country, received_at)
+    case = Case(
+        reference=reference,
+        country=country,
+        year=year,
+        number=number,
+        region=region,
+        client=client,
+        channel=channel,
+        received_at=received_at,
+        status_changed_at=received_at,
+        risk_level=risk_level,
+        intake_by=by,
+    )
+    save_with_history(case, by=by, reason=reason)
+    case.support_needs.set(support_needs)
+    save_with_history(AssistancePlan(case=case), by=by, reason=reason)
+    if first_note.strip():
+        save_with_history(
+            ContactLog(
+                case=case,
+                occurred_at=received_at,
+                channel=_contact_channel_for(channel),
+                summary=first_note.strip(),
+                logged_by=by,
+            ),
+            by=by,
+            reason=reason,
+        )
+    return case
+
+
+def _contact_channel_for(case_channel: str) -> str:
+    mapping = {
+        Case.Channel.WECHAT: "wechat",
+        Case.Channel.PHONE: "phone",
+        Case.Channel.EMAIL: "email",
+        Case.Channel.PARTNER: "via_partner",
+        Case.Channel.WALK_IN: "in_person",
+        Case.Channel.WEB_FORM: "email",
+    }
+    return mapping[case_channel]
+
+
+@transaction.atomic
+def case_transition(*, case: Case, to: str, by, reason: str = "", closure_reason: str = "") -> Case:
+    """Move `case` to status `to`, if the workflow allows it, recording who and why."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    _require_change(by, case)
+    if to not in S.values:
+        raise ValidationError({"status": _("Unknown status %(status)s.") % {"status": to}})
+    allowed = allowed_transitions(case)
+    if to not in allowed:
+        raise ValidationError(
+            {
+                "status": _("A case that is %(current)s cannot move to %(target)s. Allowed moves: %(allowed)s.")
+                % {
+                    "current": case.get_status_display(),
+                    "target": S(to).label,
+                    "allowed": ", ".join(str(S(s).label) for s in allowed),
+                }
+            }
+        )
+    if to == S.ASSIGNED and case.person_in_charge_id is None:
+        raise ValidationError({"status": _("Assign a person in charge first; that moves the case to Assigned.")})
+    if (to in REASON_REQUIRED or case.status == S.CLOSED) and not reason.strip():
+        raise ValidationError({"reason": _("Say why the case moves to %(target)s.") % {"target": S(to).label}})
+    if to == S.CLOSED:
+        if closure_reason not in Case.ClosureReason.values:
+            raise ValidationError(
+                {
+                    "closure_reason": _("Choose a closure reason: %(reasons)s.")
+                    % {"reasons": ", ".join(str(label) for label in Case.ClosureReason.labels)}
+                }
+            )
+        case.closure_reason = closure_reason
+        case.closed_at = timezone.now()
+    elif case.status == S.CLOSED:  # reopen
+        case.closure_reason = ""
+        case.closed_at = None
+        if case.person_in_charge_id is None:
+            raise ValidationError({"status": _("Assign a person in charge before reopening.")})
+    previous = case.status
+    case.status = to
+    case.status_changed_at = timezone.now()
+    default_reason = f"{previous} → {to}"
+    save_with_history(case, by=by, reason=f"{default_reason}: {reason.strip()}" if reason.strip() else default_reason)
+    return case
+
+
+@transaction.atomic
+def case_assign(*, case: Case, to, by, reason: str = "") -> Case:
+    """Make `to` the person in charge of `case`. A new or triaged case becomes Assigned; an
+    assigned, active or paused case keeps its status (a reassignment)."""
+    case = Case.objects.select_for_update().select_related("region").get(pk=case.pk)
+    if not user_has_region_permission(by, "assign_region", case.region):
+        raise PermissionDenied(_("Only a coordinator of %(region)s can assign its cases.") % {"region": case.region})
+    if case.status == S.CLOSED:
+        raise ValidationError({"status": _("A closed case cannot be assigned; reopen it first.")})
+    eligible_roles = [Role.CASEWORKER, Role.COORDINATOR]
+    if not Membership.objects.filter(
+        user=to, region=case.region, role__in=eligible_roles, ended_at__isnull=True
+    ).exists():
+        raise ValidationError(
+            {
+                "person_in_charge": _("%(person)s is not a caseworker or coordinator of %(region)s.")
+                % {"person": to.display_name, "region": case.region}
+            }
+        )
+    if case.person_in_charge_id == to.pk:
+        raise ValidationError({"person_in_charge": _("This person is already in charge of the case.")})
+    previous = case.person_in_charge_id
+    case.person_in_charge = to
+    if case.status in (S.NEW, S.TRIAGED):
+        case.status = S.ASSIGNED
+        case.status_changed_at = timezone.now()
+    what = _("Reassigned") if previous else _("Assigned")
+    save_with_history(case, by=by, reason=f"{what}: {reason.strip()}" if reason.strip() else what)
+    return case
+
+
+# Case-level permissions each kind of case member receives. Interpreters only read.
+MEMBER_PERMISSIONS = {
+    CaseMember.Role.INTERPRETER: ["view_case"],
+    CaseMember.Role.SPECIALIST: ["view_case", "change_case"],
+    CaseMember.Role.CASEWORKER: ["view_case", "change_case"],
+}
+
+
+@transaction.atomic
+def case_member_add(*, case: Case, user, role: str, by, reason: str = "") -> CaseMember:
+    """Add `user` to this case only, with the case permissions of `role`."""
+    _require_change(by, case)
+    if role not in CaseMember.Role.values:
+        raise ValidationError({"role": _("Choose one of: %(roles)s.") % {"roles": ", ".join(CaseMember.Role.values)}})
+    if not user.is_active:
+        raise ValidationError({"user": _("This account is disabled.")})
+    if CaseMember.objects.filter(case=case, user=user).exists():
+        raise ValidationError({"user": _("This person is already a member of the case.")})
+    member = save_with_history(
+        CaseMember(case=case, user=user, role=role, added_by=by), by=by, reason=reason or _("Added to the case")
+    )
+    for codename in MEMBER_PERMISSIONS[role]:
+        assign_perm(f"cases.{codename}", user, case)
+    return member
+
+
+@transaction.atomic
+def case_member_remove(*, member: CaseMember, by, reason: str) -> None:
+    """Take someone off a case and withdraw the case permissions it gave them."""
+    _require_change(by, member.case)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why this person leaves the case.")})
+    for codename in ("view_case", "change_case"):
+        remove_perm(f"cases.{codename}", member.user, member.case)
+    member._history_user = by
+    member._change_reason = reason
+    member.delete()
+
+
+@transaction.atomic
+def goal_add(*, case: Case, by, term: str, support_type, description: str, owner=None, due_date=None) -> Goal:
+    _require_model_permission(by, "cases.add_goal")
+    _require_change(by, case)
+    plan, _created = AssistancePlan.objects.get_or_create(case=case)
+    return save_with_history(
+        Goal(plan=plan, term=term, support_type=support_type, description=description, owner=owner, due_date=due_date),
+        by=by,
+        reason=_("Goal added"),
+    )
+
+
+@transaction.atomic
+def goal_set_status(*, goal: Goal, status: str, by, reason: str = "") -> Goal:
+    goal = Goal.objects.select_for_update().select_related("plan__case").get(pk=goal.pk)
+    _require_model_permission(by, "cases.change_goal")
+    _require_change(by, goal.plan.case)
+    if status not in Goal.Status.values:
+        raise ValidationError(
+            {"status": _("Choose one of: %(statuses)s.") % {"statuses": ", ".join(Goal.Status.values)}}
+        )
+    goal.status = status
+    goal.completed_at = timezone.now() if status == Goal.Status.DONE else None
+    save_with_history(goal, by=by, reason=reason or _("Goal status: %(status)s") % {"status": status})
+    plan = goal.plan
+    plan.reviewed_at = timezone.now()
+    plan.reviewed_by = by
+    save_with_history(plan, by=by, reason=_("Plan reviewed"))
+    return goal
+
+
+@transaction.atomic
+def contact_log_add(
+    *,
+    case: Case,
+    by,
+    channel: str,
+    summary: str,
+    occurred_at: datetime | None = None,
+    with_whom: str = ContactLog.WithWhom.CLIENT,
+    duration_minutes: int | None = None,
+    interpreter_used: bool = False,
+    interpreter=None,
+    follow_up_due: datetime | None = None,
+) -> ContactLog:
+    """Log a contact; a follow-up date becomes the case's next follow-up."""
+    _require_model_permission(by, "cases.add_contactlog")
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if not cases_visible_to(by).filter(pk=case.pk).exists():
+        raise PermissionDenied(_("This case is not in your scope."))
+    is_interpreter_on_case = CaseMember.objects.filter(case=case, user=by, role=CaseMember.Role.INTERPRETER).exists()
+    if not (can_change_case(by, case) or is_interpreter_on_case):
+        raise PermissionDenied(_("You may see this case but not log contacts on it."))
+    if case.status == S.CLOSED:
+        raise ValidationError(_("This case is closed; reopen it to log a contact."))
+    entry = save_with_history(
+        ContactLog(
+            case=case,
+            occurred_at=occurred_at or timezone.now(),
+            channel=channel,
+            with_whom=with_whom,
+            duration_minutes=duration_minutes,
+            interpreter_used=interpreter_used or interpreter is not None,
+            interpreter=interpreter,
+            summary=summary,
+            follow_up_due=follow_up_due,
+            logged_by=by,
+        ),
+        by=by,
+        reason=_("Contact logged"),
+    )
+    if follow_up_due is not None:
+        case.next_follow_up_due = follow_up_due
+        save_with_history(case, by=by, reason=_("Next follow-up set from a contact"))
+    return entry
+
+
+@transaction.atomic
+def incident_record(
+    *,
+    case: Case,
+    by,
+    kind: str,
+    occurred_on=None,
+    occurred_until=None,
+    perpetrator_relation: str = Incident.Perpetrator.UNKNOWN,
+    police_contacted: bool = False,
+    medical_contact: bool = False,
+    description: str = "",
+) -> Incident:
+    _require_model_permission(by, "cases.add_incident")
+    _require_change(by, case)
+    return save_with_history(
+        Incident(
+            case=case,
+            kind=kind,
+            occurred_on=occurred_on,
+            occurred_until=occurred_until,
+            perpetrator_relation=perpetrator_relation,
+            police_contacted=police_contacted,
+            medical_contact=medical_contact,
+            description=description,
+            recorded_by=by,
+        ),
+        by=by,
+        reason=_("Incident recorded"),
+    )
+
+
+@transaction.atomic
+def risk_assess(*, case: Case, by, answers: dict[str, bool], notes: str = "") -> RiskAssessment:
+    """Score the checklist, keep the assessment, and set the case's risk level to its result.
+    (Alerting coordinators on high and critical arrives with the notifications issue.)"""
+    _require_model_permission(by, "cases.add_riskassessment")
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    _require_change(by, case)
+    score, level = risk_score(answers)
+    assessment = save_with_history(
+        RiskAssessment(case=case, answers=answers, score=score, level=level, notes=notes, assessed_by=by),
+        by=by,
+        reason=_("Risk assessed"),
+    )
+    if case.risk_level != level:
+        case.risk_level = level
+        save_with_history(case, by=by, reason=_("Risk level from assessment #%(id)s") % {"id": assessment.pk})
+    return assessment
+
+
+@transaction.atomic
+def consent_record(*, client: Client, by, purpose: str, given: bool, partner=None, note: str = "") -> Consent:
+    """Record the client's answer for one purpose. A new answer for the same purpose (and partner)
+    supersedes the one in force, which is marked withdrawn."""
+    _require_model_permission(by, "cases.add_consent")
+    if not any(can_change_case(by, case) for case in cases_visible_to(by).filter(client=client)):
+        raise PermissionDenied(_("None of this client's cases is yours to change."))
+    now = timezone.now()
+    for previous in Consent.objects.select_for_update().filter(
+        client=client, purpose=purpose, partner=partner, withdrawn_at__isnull=True
+    ):
+        previous.withdrawn_at = now
+        save_with_history(previous, by=by, reason=_("Superseded by a new answer"))
+    return save_with_history(
+        Consent(
+            client=client, purpose=purpose, partner=partner, given=given, recorded_by=by, recorded_at=now, note=note
+        ),
+        by=by,
+        reason=_("Consent recorded"),
+    )

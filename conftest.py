@@ -1,0 +1,63 @@
+"""Fixtures shared by every app's tests: the people of the scope matrix and how they get access."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from cases.models import CaseMember
+from cases.services import case_member_add
+from cases.tests.factories import CaseFactory
+from regions.services import membership_grant
+from regions.tests.factories import RegionFactory
+from volunteers.tests.factories import UserFactory, VolunteerFactory
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def grant(superuser):
+    """grant(user, region, role): a membership made the real way, permissions and all."""
+
+    def _grant(user, region, role):
+        return membership_grant(user=user, region=region, role=role, by=superuser, reason="test set-up")
+
+    return _grant
+
+
+@pytest.fixture
+def person(db):
+    """person(username): a user with a volunteer profile."""
+
+    def _person(username, **kwargs):
+        return VolunteerFactory(user=UserFactory(username=username, **kwargs), display_name=username.title()).user
+
+    return _person
+
+
+@pytest.fixture
+def world(db, superuser, grant, person):
+    """Two regions, a case in each, and everyone the scope matrix asks about."""
+    brussels = RegionFactory(country="BE", area="Brussels")
+    paris = RegionFactory(country="FR", area="Paris", time_zone="Europe/Paris")
+    w = SimpleNamespace(brussels=brussels, paris=paris, superuser=superuser)
+    for name, region, role in [
+        ("coordinator_a", brussels, "coordinator"),
+        ("caseworker_a", brussels, "caseworker"),
+        ("intake_a", brussels, "intake"),
+        ("interpreter_a", brussels, "interpreter"),
+        ("coordinator_b", paris, "coordinator"),
+        ("caseworker_b", paris, "caseworker"),
+    ]:
+        user = person(name)
+        grant(user, region, role)
+        setattr(w, name, user)
+    w.case_interpreter = person("case_interpreter")
+    w.nobody = person("nobody")
+    w.staff = person("staff", is_staff=True)
+    w.case_a = CaseFactory(region=brussels)
+    w.case_b = CaseFactory(region=paris)
+    case_member_add(case=w.case_a, user=w.case_interpreter, role=CaseMember.Role.INTERPRETER, by=w.coordinator_a)
+    return w
