@@ -21,3 +21,7 @@ CELERY_BROKER_URL, CELERY_RESULT_BACKEND, CELERY_BROKER_TRANSPORT_OPTIONS = cele
 
 DEMO_DATA_ALLOWED = True
 DEMO_PASSWORD = "womenaid-test-demo"
+
+# Parallel runs on one machine (CI's two passes, several checkouts) can each name their own test database.
+if env.str("TEST_DATABASE_NAME", default=""):
+    DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME")}
