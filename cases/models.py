@@ -26,7 +26,8 @@ SUPPORT_TYPE_LABELS = {
 
 
 class SupportType(models.Model):
-    """One of the ten kinds of help (seeded by a data migration)."""
+    """One of the ten kinds of help. Seeded by a data migration and kept present after every
+    migrate or flush by `ensure_support_types` (post_migrate), as Django does for permissions."""
 
     class Stage(models.TextChoices):
         FIRST = "first", _("First stage")
@@ -50,6 +51,31 @@ class SupportType(models.Model):
     def label(self):
         """The name in the reader's language (the stored name is the English fallback)."""
         return SUPPORT_TYPE_LABELS.get(self.code, self.name)
+
+
+# code, English name (the stored fallback), stage — in the order they are shown.
+SUPPORT_TYPES = [
+    ("comprehensive", "Comprehensive management", "first"),
+    ("language", "Language support", "first"),
+    ("psychological", "Psychological support", "first"),
+    ("shelter", "Shelter", "first"),
+    ("community", "Community support", "first"),
+    ("legal", "Legal support", "later"),
+    ("medical", "Medical support", "later"),
+    ("educational", "Educational support", "later"),
+    ("channel", "Channel support", "later"),
+    ("economic", "Economic support", "later"),
+]
+
+
+def ensure_support_types(using="default", **_kwargs) -> None:
+    """Create any of the ten support types that is missing (never renames or deletes)."""
+    existing = set(SupportType.objects.using(using).values_list("code", flat=True))
+    SupportType.objects.using(using).bulk_create(
+        SupportType(code=code, name=name, stage=stage, order=order)
+        for order, (code, name, stage) in enumerate(SUPPORT_TYPES, start=1)
+        if code not in existing
+    )
 
 
 class ContactChannel(models.TextChoices):
@@ -529,7 +555,7 @@ def risk_score(answers: dict) -> tuple[int, str]:
 
 class RiskAssessment(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="risk_assessments")
-    answers = models.JSONField(_("answers"), default=dict)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
     score = models.PositiveSmallIntegerField(_("score"))
     level = models.CharField(_("level"), max_length=10, choices=RiskLevel.choices)
     notes = models.TextField(_("notes"), blank=True)

@@ -315,14 +315,16 @@ def contact_log_add(
     interpreter=None,
     follow_up_due: datetime | None = None,
 ) -> ContactLog:
-    """Log a contact; a follow-up date becomes the case's next follow-up."""
-    _require_model_permission(by, "cases.add_contactlog")
+    """Log a contact; a follow-up date becomes the case's next follow-up. Besides those who may
+    change the case, an interpreter added to it may log the contacts they interpreted."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     if not cases_visible_to(by).filter(pk=case.pk).exists():
         raise PermissionDenied(_("This case is not in your scope."))
     is_interpreter_on_case = CaseMember.objects.filter(case=case, user=by, role=CaseMember.Role.INTERPRETER).exists()
-    if not (can_change_case(by, case) or is_interpreter_on_case):
-        raise PermissionDenied(_("You may see this case but not log contacts on it."))
+    if not is_interpreter_on_case:
+        _require_model_permission(by, "cases.add_contactlog")
+        if not can_change_case(by, case):
+            raise PermissionDenied(_("You may see this case but not log contacts on it."))
     if case.status == S.CLOSED:
         raise ValidationError(_("This case is closed; reopen it to log a contact."))
     entry = save_with_history(
