@@ -12,17 +12,17 @@ from cases.tests.factories import support_type
 
 
 def intake(world, by=None, **overrides):
-    fields = dict(
-        by=by or world.intake_a,
-        region=world.brussels,
-        channel=Case.Channel.WECHAT,
-        nickname="小雨",
-        preferred_languages=["cmn"],
-        support_needs=[support_type("shelter"), support_type("legal")],
-        safe_contact_times="never after 18:00",
-        code_word="tea",
-        first_note="Wrote at midnight; husband took her passport.",
-    )
+    fields = {
+        "by": by or world.intake_a,
+        "region": world.brussels,
+        "channel": Case.Channel.WECHAT,
+        "nickname": "小雨",
+        "preferred_languages": ["cmn"],
+        "support_needs": [support_type("shelter"), support_type("legal")],
+        "safe_contact_times": "never after 18:00",
+        "code_word": "tea",
+        "first_note": "Wrote at midnight; husband took her passport.",
+    }
     fields.update(overrides)
     return case_intake(**fields)
 
@@ -97,7 +97,7 @@ def test_concurrent_intakes_never_share_a_reference(world):
             start.wait()
             for _ in range(5):
                 references.append(intake(world).reference)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             connection.close()
