@@ -7,6 +7,7 @@ from partners.models import Partner, Referral
 class PartnerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Partner
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Partner organisation {n}")
     kind = Partner.Kind.COUNSELLING
