@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "srp.context_processors.environment",
             ],
         },
     },
@@ -168,6 +169,8 @@ CELERY_BEAT_SCHEDULE = {}
 CASE_RETENTION_DAYS = env.int("CASE_RETENTION_DAYS", default=5 * 365)
 # seed_demo refuses to run unless the settings allow demo data (never in production).
 DEMO_DATA_ALLOWED = False
+# Shown in every page header outside production, so nobody types a real case into a demo.
+ENVIRONMENT_BANNER = ""
 DEMO_PASSWORD = ""
 
 LOGGING = {

@@ -1,5 +1,7 @@
 """Local development (`make run`): embedded PostgreSQL and broker unless told otherwise."""
 
+from django.utils.translation import gettext_lazy as _
+
 from ._embedded import embedded_database
 from .base import *  # noqa: F403
 from .base import DATABASES, env
@@ -14,4 +16,5 @@ if "default" not in DATABASES:
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 DEMO_DATA_ALLOWED = True
+ENVIRONMENT_BANNER = _("Development — demo data only, never enter a real case")
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="womenaid-demo-2026")

@@ -20,6 +20,7 @@ CELERY_BROKER_URL, CELERY_RESULT_BACKEND, CELERY_BROKER_TRANSPORT_OPTIONS = cele
 )
 
 DEMO_DATA_ALLOWED = True
+ENVIRONMENT_BANNER = "Test"
 DEMO_PASSWORD = "womenaid-test-demo"
 
 # Parallel runs on one machine (CI's two passes, several checkouts) can each name their own test database.
