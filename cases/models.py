@@ -148,7 +148,7 @@ class Client(models.Model):
         indexes = [models.Index(fields=["nickname"], name="client_nickname")]
 
     def __str__(self):
-        return f"Client #{self.pk}"
+        return _("Client #%(id)s") % {"id": self.pk}
 
 
 IDENTITY_FIELDS = ["legal_name", "phone", "messenger_id", "address", "date_of_birth", "id_document_number"]
@@ -161,7 +161,7 @@ class ClientIdentity(models.Model):
     changed and who changed them, never their content.
     """
 
-    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="identity")
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="identity", verbose_name=_("client"))
     legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     messenger_id = models.CharField(_("messenger ID"), max_length=100, blank=True)
@@ -176,7 +176,7 @@ class ClientIdentity(models.Model):
         permissions = [("reveal_clientidentity", _("Can reveal a client's identifying details"))]
 
     def __str__(self):
-        return f"Identity of client #{self.client_id}"
+        return _("Identity of client #%(id)s") % {"id": self.client_id}
 
 
 # --- The case ----------------------------------------------------------------------------------
@@ -244,8 +244,10 @@ class Case(models.Model):
     country = models.CharField(_("country"), max_length=2, editable=False)
     year = models.PositiveSmallIntegerField(_("year"), editable=False)
     number = models.PositiveIntegerField(_("number"), editable=False)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="cases")
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="cases")
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="cases", verbose_name=_("region")
+    )
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="cases", verbose_name=_("client"))
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
@@ -342,11 +344,18 @@ class CaseMember(models.Model):
         SPECIALIST = "specialist", _("Specialist")
         CASEWORKER = "caseworker", _("Co-caseworker")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_memberships")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="members", verbose_name=_("case"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_memberships", verbose_name=_("user")
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
     )
     added_at = models.DateTimeField(_("added at"), default=timezone.now)
     history = HistoricalRecords()
@@ -357,18 +366,23 @@ class CaseMember(models.Model):
         constraints = [models.UniqueConstraint(fields=["case", "user"], name="casemember_unique")]
 
     def __str__(self):
-        return f"{self.get_role_display()} on case #{self.case_id}"
+        return _("%(role)s on case #%(case)s") % {"role": self.get_role_display(), "case": self.case_id}
 
 
 # --- Plan, contacts, incidents, risk ------------------------------------------------------------
 
 
 class AssistancePlan(models.Model):
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="plan")
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="plan", verbose_name=_("case"))
     summary = models.TextField(_("summary"), blank=True)
     reviewed_at = models.DateTimeField(_("last reviewed"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
     history = HistoricalRecords()
 
@@ -377,7 +391,7 @@ class AssistancePlan(models.Model):
         verbose_name_plural = _("assistance plans")
 
     def __str__(self):
-        return f"Plan of case #{self.case_id}"
+        return _("Plan of case #%(case)s") % {"case": self.case_id}
 
 
 class Goal(models.Model):
@@ -391,12 +405,19 @@ class Goal(models.Model):
         DONE = "done", _("Done")
         DROPPED = "dropped", _("Dropped")
 
-    plan = models.ForeignKey(AssistancePlan, on_delete=models.CASCADE, related_name="goals")
+    plan = models.ForeignKey(AssistancePlan, on_delete=models.CASCADE, related_name="goals", verbose_name=_("plan"))
     term = models.CharField(_("term"), max_length=10, choices=Term.choices)
-    support_type = models.ForeignKey(SupportType, on_delete=models.PROTECT, related_name="goals")
+    support_type = models.ForeignKey(
+        SupportType, on_delete=models.PROTECT, related_name="goals", verbose_name=_("support type")
+    )
     description = models.TextField(_("description"))
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="goals"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="goals",
+        verbose_name=_("owner"),
     )
     due_date = models.DateField(_("due date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
@@ -424,7 +445,7 @@ class Goal(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_term_display()} goal #{self.pk}"
+        return _("%(term)s goal #%(id)s") % {"term": self.get_term_display(), "id": self.pk}
 
 
 class ContactLog(models.Model):
@@ -437,18 +458,25 @@ class ContactLog(models.Model):
         FAMILY = "family", _("Family or friend (safe)")
         OTHER = "other", _("Other")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("case"))
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
     channel = models.CharField(_("channel"), max_length=20, choices=ContactChannel.choices)
     with_whom = models.CharField(_("with whom"), max_length=20, choices=WithWhom.choices, default=WithWhom.CLIENT)
     interpreter_used = models.BooleanField(_("interpreter used"), default=False)
     interpreter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("interpreter"),
     )
     duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"), null=True, blank=True)
     summary = models.TextField(_("summary"))
     follow_up_due = models.DateTimeField(_("follow-up due"), null=True, blank=True)
-    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("logged by")
+    )
     created_at = models.DateTimeField(_("logged at"), auto_now_add=True)
     history = HistoricalRecords()
 
@@ -468,7 +496,7 @@ class ContactLog(models.Model):
         indexes = [models.Index(fields=["case", "-occurred_at"], name="contact_case_recent")]
 
     def __str__(self):
-        return f"Contact #{self.pk} on case #{self.case_id}"
+        return _("Contact #%(id)s on case #%(case)s") % {"id": self.pk, "case": self.case_id}
 
 
 class Incident(models.Model):
@@ -492,7 +520,7 @@ class Incident(models.Model):
         STRANGER = "stranger", _("Stranger")
         UNKNOWN = "unknown", _("Unknown")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="incidents")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="incidents", verbose_name=_("case"))
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     occurred_on = models.DateField(_("date or start of period"), null=True, blank=True)
     occurred_until = models.DateField(_("end of period"), null=True, blank=True)
@@ -502,7 +530,9 @@ class Incident(models.Model):
     police_contacted = models.BooleanField(_("police contacted"), default=False)
     medical_contact = models.BooleanField(_("medical care sought"), default=False)
     description = models.TextField(_("description"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     history = HistoricalRecords()
 
@@ -519,7 +549,7 @@ class Incident(models.Model):
         ]
 
     def __str__(self):
-        return f"Incident #{self.pk} on case #{self.case_id}"
+        return _("Incident #%(id)s on case #%(case)s") % {"id": self.pk, "case": self.case_id}
 
 
 # The structured checklist behind a risk assessment: question code → (weight, question).
@@ -554,12 +584,14 @@ def risk_score(answers: dict) -> tuple[int, str]:
 
 
 class RiskAssessment(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="risk_assessments")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="risk_assessments", verbose_name=_("case"))
     answers = models.JSONField(_("answers"), default=dict, blank=True)
     score = models.PositiveSmallIntegerField(_("score"))
     level = models.CharField(_("level"), max_length=10, choices=RiskLevel.choices)
     notes = models.TextField(_("notes"), blank=True)
-    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("assessed by")
+    )
     assessed_at = models.DateTimeField(_("assessed at"), default=timezone.now)
     history = HistoricalRecords()
 
@@ -570,7 +602,7 @@ class RiskAssessment(models.Model):
         indexes = [models.Index(fields=["case", "-assessed_at"], name="risk_case_recent")]
 
     def __str__(self):
-        return f"Risk assessment #{self.pk} ({self.get_level_display()})"
+        return _("Risk assessment #%(id)s (%(level)s)") % {"id": self.pk, "level": self.get_level_display()}
 
 
 class Consent(models.Model):
@@ -581,14 +613,21 @@ class Consent(models.Model):
         CONTACT = "contact", _("Be contacted")
         SHARE_WITH_PARTNER = "share_with_partner", _("Share with a named partner")
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents", verbose_name=_("client"))
     purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices)
     partner = models.ForeignKey(
-        "partners.Partner", on_delete=models.PROTECT, null=True, blank=True, related_name="consents"
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consents",
+        verbose_name=_("partner"),
     )
     given = models.BooleanField(_("given"))
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     history = HistoricalRecords()
@@ -610,7 +649,8 @@ class Consent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_purpose_display()} ({'given' if self.given else 'refused'})"
+        answer = _("given") if self.given else _("refused")
+        return f"{self.get_purpose_display()} ({answer})"
 
     @property
     def in_force(self) -> bool:
@@ -627,8 +667,12 @@ class AccessLog(models.Model):
         EXPORT = "export", _("Exported")
         DOWNLOAD = "download", _("Downloaded an attachment")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="access_logs")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("user")
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="access_logs", verbose_name=_("case")
+    )
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
@@ -641,7 +685,11 @@ class AccessLog(models.Model):
         indexes = [models.Index(fields=["case", "-at"], name="accesslog_case_recent")]
 
     def __str__(self):
-        return f"{self.get_action_display()} by #{self.user_id} at {self.at:%Y-%m-%d %H:%M} UTC"
+        return _("%(action)s by user #%(user)s at %(at)s UTC") % {
+            "action": self.get_action_display(),
+            "user": self.user_id,
+            "at": f"{self.at:%Y-%m-%d %H:%M}",
+        }
 
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:

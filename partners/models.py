@@ -82,12 +82,19 @@ class Referral(models.Model):
         LEGAL_NAME = "legal_name", _("Legal name")
         PHONE = "phone", _("Phone")
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="referrals")
-    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="referrals")
-    support_type = models.ForeignKey("cases.SupportType", on_delete=models.PROTECT, related_name="referrals")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="referrals", verbose_name=_("case"))
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("partner"))
+    support_type = models.ForeignKey(
+        "cases.SupportType", on_delete=models.PROTECT, related_name="referrals", verbose_name=_("support type")
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED)
     consent = models.ForeignKey(
-        "cases.Consent", on_delete=models.PROTECT, null=True, blank=True, related_name="referrals"
+        "cases.Consent",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        verbose_name=_("consent"),
     )
     shared_fields = ArrayField(
         models.CharField(max_length=30, choices=SharedField.choices),
@@ -96,7 +103,9 @@ class Referral(models.Model):
         blank=True,
     )
     note = models.TextField(_("note to the partner"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
@@ -113,4 +122,4 @@ class Referral(models.Model):
         ]
 
     def __str__(self):
-        return f"Referral #{self.pk} ({self.get_status_display()})"
+        return _("Referral #%(id)s (%(status)s)") % {"id": self.pk, "status": self.get_status_display()}

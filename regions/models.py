@@ -77,8 +77,10 @@ class Membership(models.Model):
     object permissions in the same transaction.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("region"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
@@ -106,7 +108,11 @@ class Membership(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_role_display()} #{self.user_id} in region #{self.region_id}"
+        return _("%(role)s: user #%(user)s in %(region)s") % {
+            "role": self.get_role_display(),
+            "user": self.user_id,
+            "region": self.region,
+        }
 
     @property
     def is_active(self) -> bool:

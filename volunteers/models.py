@@ -57,7 +57,9 @@ class VolunteerLanguage(models.Model):
         WORKING = "working", _("Working")
         BASIC = "basic", _("Basic")
 
-    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="languages")
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.CASCADE, related_name="languages", verbose_name=_("volunteer")
+    )
     language = models.CharField(_("language"), max_length=8, choices=Language.choices)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.WORKING)
     history = HistoricalRecords()
@@ -88,8 +90,12 @@ class ShiftPattern(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="shift_patterns")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shift_patterns")
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.CASCADE, related_name="shift_patterns", verbose_name=_("region")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shift_patterns", verbose_name=_("user")
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start_time = models.TimeField(_("local start"))
@@ -121,10 +127,16 @@ class ShiftPattern(models.Model):
 class Shift(models.Model):
     """One concrete shift, stored in UTC and shown in the region's time zone."""
 
-    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="shifts")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shifts")
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.CASCADE, related_name="shifts", verbose_name=_("region")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("user")
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    pattern = models.ForeignKey(ShiftPattern, on_delete=models.SET_NULL, null=True, blank=True, related_name="shifts")
+    pattern = models.ForeignKey(
+        ShiftPattern, on_delete=models.SET_NULL, null=True, blank=True, related_name="shifts", verbose_name=_("pattern")
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     cancelled = models.BooleanField(_("cancelled"), default=False)
