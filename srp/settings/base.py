@@ -85,7 +85,7 @@ TEMPLATES = [
 # PostgreSQL only. DATABASE_URL names a server; dev and test settings fall back to the embedded
 # server (srp/embedded_db.py) when it is unset. There is no SQLite path.
 DATABASES = {}
-if env.str("DATABASE_URL", default=""):
+if env.str("DATABASE_URL", default="").strip():
     DATABASES["default"] = env.db("DATABASE_URL")
 
 # --- Users, permissions, scope ----------------------------------------------------------------
@@ -114,7 +114,7 @@ LANGUAGES = [
     ("nl", _("Dutch")),
     ("fr", _("French")),
 ]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "srp" / "locale"]  # project-wide strings; each app keeps its own locale/
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
@@ -125,7 +125,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 
 # --- Cache and sessions: the database by default, Redis when REDIS_URL is set -----------------
-REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_URL = env.str("REDIS_URL", default="").strip()
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
