@@ -3,6 +3,7 @@
 from types import SimpleNamespace
 
 import pytest
+from django.utils import translation
 
 from cases.models import CaseMember
 from cases.services import case_member_add
@@ -10,6 +11,15 @@ from cases.tests.factories import CaseFactory
 from regions.services import membership_grant
 from regions.tests.factories import RegionFactory
 from volunteers.tests.factories import UserFactory, VolunteerFactory
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_says_otherwise():
+    """A request in another language leaves that language active on the thread; start each
+    test from the default so messages compare predictably."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from simple_history.admin import SimpleHistoryAdmin
 
 from cases.models import (
@@ -96,7 +97,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return True
 
     def save_model(self, request, obj, form, change):
-        obj._change_reason = str(_("Changed in the admin") if change else _("Added in the admin"))
+        obj._change_reason = gettext_noop("Changed in the admin") if change else gettext_noop("Added in the admin")
         super().save_model(request, obj, form, change)
 
 

@@ -52,6 +52,14 @@ def can_change_case(user, case: Case) -> bool:
     return case.pk in case_ids_granted(user, "change_case")
 
 
+def can_add_to_new_request(user, case: Case) -> bool:
+    """An intake assistant of the region may still add notes and consent to a request that
+    nobody has taken on yet (new or triaged), though she may not otherwise change it."""
+    return case.status in (Case.Status.NEW, Case.Status.TRIAGED) and user_has_region_permission(
+        user, "intake_region", case.region
+    )
+
+
 def get_case_for_user(user, pk, *, write: bool = False) -> Case:
     """The case `pk` if `user` may see it, else 404 — the same answer as for a case that does not
     exist. With `write=True`, a user who may see but not change it gets PermissionDenied (403)."""

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from guardian.shortcuts import assign_perm, remove_perm
 
 from cases.models import (
@@ -26,7 +27,7 @@ from cases.models import (
     RiskAssessment,
     risk_score,
 )
-from cases.selectors import can_change_case, cases_visible_to
+from cases.selectors import can_add_to_new_request, can_change_case, cases_visible_to
 from regions.models import Membership, Role
 from regions.selectors import user_has_region_permission
 from srp.audit import save_with_history
@@ -96,7 +97,7 @@ def case_intake(
     received_at = received_at or timezone.now()
     if received_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"received_at": _("The request cannot have been received in the future.")})
-    reason = _("Intake")
+    reason = gettext_noop("Intake")
     if client is None:
         client = save_with_history(
             Client(
@@ -157,7 +158,7 @@ def _contact_channel_for(case_channel: str) -> str:
 @transaction.atomic
 def case_transition(*, case: Case, to: str, by, reason: str = "", closure_reason: str = "") -> Case:
     """Move `case` to status `to`, if the workflow allows it, recording who and why."""
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("region").get(pk=case.pk)
     _require_change(by, case)
     if to not in S.values:
         raise ValidationError({"status": _("Unknown status %(status)s.") % {"status": to}})
@@ -204,7 +205,7 @@ def case_transition(*, case: Case, to: str, by, reason: str = "", closure_reason
 def case_assign(*, case: Case, to, by, reason: str = "") -> Case:
     """Make `to` the person in charge of `case`. A new or triaged case becomes Assigned; an
     assigned, active or paused case keeps its status (a reassignment)."""
-    case = Case.objects.select_for_update().select_related("region").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("region").get(pk=case.pk)
     if not user_has_region_permission(by, "assign_region", case.region):
         raise PermissionDenied(_("Only a coordinator of %(region)s can assign its cases.") % {"region": case.region})
     if case.status == S.CLOSED:
@@ -226,7 +227,7 @@ def case_assign(*, case: Case, to, by, reason: str = "") -> Case:
     if case.status in (S.NEW, S.TRIAGED):
         case.status = S.ASSIGNED
         case.status_changed_at = timezone.now()
-    what = _("Reassigned") if previous else _("Assigned")
+    what = gettext_noop("Reassigned") if previous else gettext_noop("Assigned")
     save_with_history(case, by=by, reason=f"{what}: {reason.strip()}" if reason.strip() else what)
     return case
 
@@ -244,13 +245,17 @@ def case_member_add(*, case: Case, user, role: str, by, reason: str = "") -> Cas
     """Add `user` to this case only, with the case permissions of `role`."""
     _require_change(by, case)
     if role not in CaseMember.Role.values:
-        raise ValidationError({"role": _("Choose one of: %(roles)s.") % {"roles": ", ".join(CaseMember.Role.values)}})
+        raise ValidationError(
+            {"role": _("Choose one of: %(roles)s.") % {"roles": ", ".join(str(r) for r in CaseMember.Role.labels)}}
+        )
     if not user.is_active:
         raise ValidationError({"user": _("This account is disabled.")})
     if CaseMember.objects.filter(case=case, user=user).exists():
         raise ValidationError({"user": _("This person is already a member of the case.")})
     member = save_with_history(
-        CaseMember(case=case, user=user, role=role, added_by=by), by=by, reason=reason or _("Added to the case")
+        CaseMember(case=case, user=user, role=role, added_by=by),
+        by=by,
+        reason=reason or gettext_noop("Added to the case"),
     )
     for codename in MEMBER_PERMISSIONS[role]:
         assign_perm(f"cases.{codename}", user, case)
@@ -278,7 +283,7 @@ def goal_add(*, case: Case, by, term: str, support_type, description: str, owner
     return save_with_history(
         Goal(plan=plan, term=term, support_type=support_type, description=description, owner=owner, due_date=due_date),
         by=by,
-        reason=_("Goal added"),
+        reason=gettext_noop("Goal added"),
     )
 
 
@@ -289,15 +294,15 @@ def goal_set_status(*, goal: Goal, status: str, by, reason: str = "") -> Goal:
     _require_change(by, goal.plan.case)
     if status not in Goal.Status.values:
         raise ValidationError(
-            {"status": _("Choose one of: %(statuses)s.") % {"statuses": ", ".join(Goal.Status.values)}}
+            {"status": _("Choose one of: %(statuses)s.") % {"statuses": ", ".join(str(s) for s in Goal.Status.labels)}}
         )
     goal.status = status
     goal.completed_at = timezone.now() if status == Goal.Status.DONE else None
-    save_with_history(goal, by=by, reason=reason or _("Goal status: %(status)s") % {"status": status})
+    save_with_history(goal, by=by, reason=reason or gettext_noop("Goal status changed"))
     plan = goal.plan
     plan.reviewed_at = timezone.now()
     plan.reviewed_by = by
-    save_with_history(plan, by=by, reason=_("Plan reviewed"))
+    save_with_history(plan, by=by, reason=gettext_noop("Plan reviewed"))
     return goal
 
 
@@ -316,14 +321,15 @@ def contact_log_add(
     follow_up_due: datetime | None = None,
 ) -> ContactLog:
     """Log a contact; a follow-up date becomes the case's next follow-up. Besides those who may
-    change the case, an interpreter added to it may log the contacts they interpreted."""
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    change the case, an interpreter added to it may log the contacts they interpreted, and an
+    intake assistant may add to a request nobody has taken on yet."""
+    case = Case.objects.select_for_update(of=("self",)).select_related("region").get(pk=case.pk)
     if not cases_visible_to(by).filter(pk=case.pk).exists():
         raise PermissionDenied(_("This case is not in your scope."))
     is_interpreter_on_case = CaseMember.objects.filter(case=case, user=by, role=CaseMember.Role.INTERPRETER).exists()
     if not is_interpreter_on_case:
         _require_model_permission(by, "cases.add_contactlog")
-        if not can_change_case(by, case):
+        if not (can_change_case(by, case) or can_add_to_new_request(by, case)):
             raise PermissionDenied(_("You may see this case but not log contacts on it."))
     if case.status == S.CLOSED:
         raise ValidationError(_("This case is closed; reopen it to log a contact."))
@@ -341,11 +347,11 @@ def contact_log_add(
             logged_by=by,
         ),
         by=by,
-        reason=_("Contact logged"),
+        reason=gettext_noop("Contact logged"),
     )
     if follow_up_due is not None:
         case.next_follow_up_due = follow_up_due
-        save_with_history(case, by=by, reason=_("Next follow-up set from a contact"))
+        save_with_history(case, by=by, reason=gettext_noop("Next follow-up set from a contact"))
     return entry
 
 
@@ -377,7 +383,7 @@ def incident_record(
             recorded_by=by,
         ),
         by=by,
-        reason=_("Incident recorded"),
+        reason=gettext_noop("Incident recorded"),
     )
 
 
@@ -386,17 +392,17 @@ def risk_assess(*, case: Case, by, answers: dict[str, bool], notes: str = "") ->
     """Score the checklist, keep the assessment, and set the case's risk level to its result.
     (Alerting coordinators on high and critical arrives with the notifications issue.)"""
     _require_model_permission(by, "cases.add_riskassessment")
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("region").get(pk=case.pk)
     _require_change(by, case)
     score, level = risk_score(answers)
     assessment = save_with_history(
         RiskAssessment(case=case, answers=answers, score=score, level=level, notes=notes, assessed_by=by),
         by=by,
-        reason=_("Risk assessed"),
+        reason=gettext_noop("Risk assessed"),
     )
     if case.risk_level != level:
         case.risk_level = level
-        save_with_history(case, by=by, reason=_("Risk level from assessment #%(id)s") % {"id": assessment.pk})
+        save_with_history(case, by=by, reason=gettext_noop("Risk level from an assessment"))
     return assessment
 
 
@@ -405,18 +411,19 @@ def consent_record(*, client: Client, by, purpose: str, given: bool, partner=Non
     """Record the client's answer for one purpose. A new answer for the same purpose (and partner)
     supersedes the one in force, which is marked withdrawn."""
     _require_model_permission(by, "cases.add_consent")
-    if not any(can_change_case(by, case) for case in cases_visible_to(by).filter(client=client)):
+    her_cases = cases_visible_to(by).filter(client=client).select_related("region")
+    if not any(can_change_case(by, case) or can_add_to_new_request(by, case) for case in her_cases):
         raise PermissionDenied(_("None of this client's cases is yours to change."))
     now = timezone.now()
     for previous in Consent.objects.select_for_update().filter(
         client=client, purpose=purpose, partner=partner, withdrawn_at__isnull=True
     ):
         previous.withdrawn_at = now
-        save_with_history(previous, by=by, reason=_("Superseded by a new answer"))
+        save_with_history(previous, by=by, reason=gettext_noop("Superseded by a new answer"))
     return save_with_history(
         Consent(
             client=client, purpose=purpose, partner=partner, given=given, recorded_by=by, recorded_at=now, note=note
         ),
         by=by,
-        reason=_("Consent recorded"),
+        reason=gettext_noop("Consent recorded"),
     )

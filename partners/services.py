@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cases.models import Case, Consent
 from cases.selectors import can_change_case, cases_visible_to
@@ -82,7 +83,7 @@ def referral_propose(
             created_by=by,
         ),
         by=by,
-        reason=_("Referral proposed"),
+        reason=gettext_noop("Referral proposed"),
     )
 
 

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from guardian.admin import ReinforcedGuardedModelAdminMixin
 
 from cases.admin import HistoryAdmin, language_labels
@@ -109,7 +109,7 @@ class MembershipAdmin(HistoryAdmin):
     def save_model(self, request, obj, form, change):
         """Only adding reaches here (nothing is changed in place), and it goes through the service."""
         granted = membership_grant(
-            user=obj.user, region=obj.region, role=obj.role, by=request.user, reason=str(_("Added in the admin"))
+            user=obj.user, region=obj.region, role=obj.role, by=request.user, reason=gettext_noop("Added in the admin")
         )
         obj.pk, obj.started_at = granted.pk, granted.started_at
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from guardian.shortcuts import assign_perm, remove_perm
 
 from regions.models import REGION_SCOPE_PERMISSIONS, ROLE_REGION_PERMISSIONS, Membership, Region, Role
@@ -113,13 +114,15 @@ def membership_grant(*, user, region: Region, role: str, by, reason: str = "") -
     """Add `user` to `region`'s team as `role` and give them the role's permissions at once."""
     _check_may_manage_team(by, region)
     if role not in Role.values:
-        raise ValidationError({"role": _("Choose one of: %(roles)s.") % {"roles": ", ".join(Role.values)}})
+        raise ValidationError(
+            {"role": _("Choose one of: %(roles)s.") % {"roles": ", ".join(str(r) for r in Role.labels)}}
+        )
     if not user.is_active:
         raise ValidationError(_("This account is disabled; enable it before adding it to a team."))
     if Membership.objects.filter(user=user, region=region, role=role, ended_at__isnull=True).exists():
         raise ValidationError(_("This person already holds this role in this region."))
     membership = save_with_history(
-        Membership(user=user, region=region, role=role), by=by, reason=reason or _("Added to the team")
+        Membership(user=user, region=region, role=role), by=by, reason=reason or gettext_noop("Added to the team")
     )
     _sync_region_permissions(user, region)
     _sync_role_groups(user)

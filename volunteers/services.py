@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from srp.audit import save_with_history
 from volunteers.models import Shift, ShiftPattern, Volunteer, VolunteerLanguage
@@ -29,16 +29,18 @@ def volunteer_register(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    save_with_history(user, by=by, reason=_("Volunteer registered"))
+    save_with_history(user, by=by, reason=gettext_noop("Volunteer registered"))
     volunteer = save_with_history(
         Volunteer(user=user, display_name=display_name, capacity=capacity, time_zone=time_zone),
         by=by,
-        reason=_("Volunteer registered"),
+        reason=gettext_noop("Volunteer registered"),
     )
     volunteer.skills.set(skills)
     for language, level in (languages or {}).items():
         save_with_history(
-            VolunteerLanguage(volunteer=volunteer, language=language, level=level), by=by, reason=_("Language added")
+            VolunteerLanguage(volunteer=volunteer, language=language, level=level),
+            by=by,
+            reason=gettext_noop("Language added"),
         )
     return volunteer
 
@@ -70,12 +72,13 @@ def shifts_generate(*, start: date, days: int, by=None) -> int:
     that already exists for a pattern and start is left alone. Returns how many were created."""
     created = 0
     for pattern in ShiftPattern.objects.select_related("region"):
+        occurrences = pattern_occurrences(pattern, start, days)
         existing = set(
-            Shift.objects.filter(
-                pattern=pattern, starts_at__gte=datetime.combine(start, datetime.min.time(), UTC)
-            ).values_list("starts_at", flat=True)
+            Shift.objects.filter(pattern=pattern, starts_at__in=[begin for begin, _end in occurrences]).values_list(
+                "starts_at", flat=True
+            )
         )
-        for starts_at, ends_at in pattern_occurrences(pattern, start, days):
+        for starts_at, ends_at in occurrences:
             if starts_at in existing:
                 continue
             save_with_history(
@@ -88,7 +91,7 @@ def shifts_generate(*, start: date, days: int, by=None) -> int:
                     ends_at=ends_at,
                 ),
                 by=by,
-                reason=_("Generated from the weekly pattern"),
+                reason=gettext_noop("Generated from the weekly pattern"),
                 validate=False,
             )
             created += 1

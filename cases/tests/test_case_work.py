@@ -219,3 +219,19 @@ def test_sharing_consent_must_name_a_partner(world, case):
 def test_only_someone_who_may_change_one_of_her_cases_records_consent(world, case):
     with pytest.raises(PermissionDenied):
         consent_record(client=case.client, by=world.caseworker_b, purpose="contact", given=True)
+
+
+# --- The intake assistant on a request nobody has taken on yet ----------------------------------
+
+
+def test_an_intake_assistant_adds_notes_and_consent_to_a_new_request(world):
+    new_request = world.case_a  # status new, nobody in charge
+    contact_log_add(case=new_request, by=world.intake_a, channel="wechat", summary="She wrote again.")
+    consent_record(client=new_request.client, by=world.intake_a, purpose="store_data", given=True)
+
+
+def test_once_the_case_is_taken_on_the_intake_assistant_may_not_add_to_it(world, case):
+    with pytest.raises(PermissionDenied):
+        contact_log_add(case=case, by=world.intake_a, channel="wechat", summary="x")
+    with pytest.raises(PermissionDenied):
+        consent_record(client=case.client, by=world.intake_a, purpose="store_data", given=True)

@@ -67,3 +67,12 @@ def test_generated_shifts_carry_who_generated_them(brussels, superuser):
     ShiftPatternFactory(region=brussels, weekday=0, valid_from=dt.date(2026, 1, 1))
     shifts_generate(start=dt.date(2026, 6, 1), days=7, by=superuser)
     assert Shift.history.get().history_user == superuser
+
+
+def test_a_shift_starting_just_after_local_midnight_is_not_made_twice(brussels):
+    # 00:30 in Brussels is 22:30 UTC the day before: still the same shift on the second run.
+    ShiftPatternFactory(
+        region=brussels, weekday=0, start_time=dt.time(0, 30), end_time=dt.time(6), valid_from=dt.date(2026, 1, 1)
+    )
+    assert shifts_generate(start=dt.date(2026, 6, 1), days=7) == 1
+    assert shifts_generate(start=dt.date(2026, 6, 1), days=7) == 0
