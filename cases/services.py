@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from guardian.shortcuts import assign_perm, remove_perm
 
 from cases.models import (
+    AccessLog,
     AssistancePlan,
     Case,
     CaseMember,
@@ -427,3 +428,9 @@ def consent_record(*, client: Client, by, purpose: str, given: bool, partner=Non
         by=by,
         reason=gettext_noop("Consent recorded"),
     )
+
+
+def access_log_record(*, user, action: str, request=None, case: Case | None = None, detail: str = "") -> AccessLog:
+    """Append who read what. Written in the request that reads, so a read that cannot be logged fails."""
+    ip_address = request.META.get("REMOTE_ADDR") if request is not None else None
+    return AccessLog.objects.create(user=user, case=case, action=action, ip_address=ip_address, detail=detail[:200])

@@ -1,15 +1,19 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from volunteers.views import set_language
 
 admin.site.site_header = "SRP WomenAid"
 admin.site.site_title = "SRP WomenAid"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
-    path("admin/", admin.site.urls),
+    path("", include("cases.urls")),
+    path("partners/", include("partners.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("language/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
 ]
 
 if settings.DEBUG:

@@ -1,5 +1,6 @@
 """The Django admin for accounts, volunteer profiles and the rota."""
 
+from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -85,3 +86,8 @@ class ShiftAdmin(HistoryAdmin):
     autocomplete_fields = ("region", "user", "pattern")
     date_hierarchy = "starts_at"
     show_full_result_count = False
+
+
+# Sign-in addresses are the users' own e-mail field; allauth's separate table is not edited by hand.
+if admin.site.is_registered(EmailAddress):
+    admin.site.unregister(EmailAddress)

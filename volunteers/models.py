@@ -13,6 +13,13 @@ from srp.languages import Language
 class User(AbstractUser):
     """Anyone who signs in. Volunteers carry a `volunteer` profile; admins may not."""
 
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language of the pages; empty follows the browser."),
+    )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta(AbstractUser.Meta):
