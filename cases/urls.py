@@ -1,11 +1,19 @@
-from django.urls import path
+"""Every URL of the caseworkers' app. Each view module lists its own URLs next to its views."""
 
 from cases.views import case_list, dashboard, intake, page
+from cases.views.sections import client, contacts, history, incidents, members, plan, referrals, risk
 
 urlpatterns = [
-    path("", dashboard.dashboard, name="dashboard"),
-    path("cases/", case_list.case_list, name="case_list"),
-    path("cases/new/", intake.case_intake_view, name="case_intake"),
-    path("cases/<int:pk>/", page.case_detail, name="case_detail"),
-    path("cases/<int:pk>/tab/<slug:tab>/", page.case_tab, name="case_tab"),
+    *dashboard.urlpatterns,
+    *case_list.urlpatterns,
+    *intake.urlpatterns,
+    *page.urlpatterns,
+    *plan.urlpatterns,
+    *contacts.urlpatterns,
+    *client.urlpatterns,
+    *incidents.urlpatterns,
+    *risk.urlpatterns,
+    *referrals.urlpatterns,
+    *members.urlpatterns,
+    *history.urlpatterns,
 ]

@@ -1,5 +1,6 @@
 from django.db.models import Q
 from django.shortcuts import render
+from django.urls import path
 
 from cases.selectors import cases_visible_to
 
@@ -12,3 +13,8 @@ def case_list(request):
     if query:
         cases = cases.filter(Q(reference__iexact=query) | Q(client__nickname__icontains=query))
     return render(request, "cases/case_list.html", {"cases": cases[:PAGE_SIZE], "q": query})
+
+
+urlpatterns = [
+    path("cases/", case_list, name="case_list"),
+]

@@ -1,4 +1,5 @@
 from django.shortcuts import render
+from django.urls import path
 
 from cases.models import Case
 from cases.selectors import cases_visible_to
@@ -22,3 +23,8 @@ def dashboard(request):
         else Case.objects.none()
     )
     return render(request, "cases/dashboard.html", {"my_cases": my_cases, "queue": queue})
+
+
+urlpatterns = [
+    path("", dashboard, name="dashboard"),
+]

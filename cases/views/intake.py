@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import path
 from django.utils.translation import gettext as _
 
 from cases.forms import IntakeForm
@@ -20,3 +21,8 @@ def case_intake_view(request):
             messages.success(request, _("Request %(reference)s recorded.") % {"reference": case.reference})
             return redirect("case_detail", case.pk)
     return render(request, "cases/intake.html", {"form": form})
+
+
+urlpatterns = [
+    path("cases/new/", case_intake_view, name="case_intake"),
+]

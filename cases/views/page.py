@@ -2,6 +2,7 @@
 
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import path
 
 from cases.models import AccessLog
 from cases.selectors import can_change_case, get_case_for_user
@@ -50,3 +51,9 @@ def case_tab(request, pk, tab):
         **tab.context(request, case),
     }
     return render(request, tab.template, context)
+
+
+urlpatterns = [
+    path("cases/<int:pk>/", case_detail, name="case_detail"),
+    path("cases/<int:pk>/tab/<slug:tab>/", case_tab, name="case_tab"),
+]

@@ -11,3 +11,6 @@ def context(request, case):
 
 
 TAB = Tab("contacts", _("Contact log"), "cases/sections/contacts.html", context)
+
+# The tab's own actions (POST), added with the forms that use them.
+urlpatterns = []

@@ -9,3 +9,6 @@ def context(request, case):
 
 
 TAB = Tab("history", _("History"), "cases/sections/history.html", context)
+
+# The tab's own actions (POST), added with the forms that use them.
+urlpatterns = []

@@ -13,3 +13,6 @@ def context(request, case):
 
 
 TAB = Tab("incidents", _("Incidents"), "cases/sections/incidents.html", context, may_see_incidents)
+
+# The tab's own actions (POST), added with the forms that use them.
+urlpatterns = []

@@ -8,3 +8,6 @@ def context(request, case):
 
 
 TAB = Tab("members", _("Members"), "cases/sections/members.html", context)
+
+# The tab's own actions (POST), added with the forms that use them.
+urlpatterns = []

@@ -17,3 +17,6 @@ def context(request, case):
 
 
 TAB = Tab("plan", _("Assistance plan"), "cases/sections/plan.html", context)
+
+# The tab's own actions (POST), added with the forms that use them.
+urlpatterns = []

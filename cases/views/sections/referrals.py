@@ -8,3 +8,6 @@ def context(request, case):
 
 
 TAB = Tab("referrals", _("Referrals"), "cases/sections/referrals.html", context)
+
+# The tab's own actions (POST), added with the forms that use them.
+urlpatterns = []
