@@ -98,8 +98,8 @@ run: $(STAMP)
 	worker=$$!
 	echo
 	echo "SRP WomenAid is starting on http://$(HOST):$(PORT)/"
-	echo "  Log in to the admin at http://$(HOST):$(PORT)/admin/ as admin; the demo password is: $$password"
-	echo "  (the volunteer logins listed above sign in once the caseworkers' web app lands)"
+	echo "  Sign in with any demo login listed above (e.g. bru-coordinator, bru-caseworker1, bru-intake);"
+	echo "  the demo password is: $$password   (the Django admin: /admin/ as admin)"
 	echo "  Celery worker with beat runs in the background (pid $$worker); its log: var/log/celery.log"
 	echo "  Ctrl-C stops the web server, the worker$${started_db:+ and the embedded PostgreSQL server}."
 	echo
