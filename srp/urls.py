@@ -10,6 +10,8 @@ admin.site.site_title = "SRP WomenAid"
 urlpatterns = [
     path("", include("cases.urls")),
     path("partners/", include("partners.urls")),
+    path("teams/", include("regions.urls")),
+    path("volunteers/", include("volunteers.urls")),
     path("accounts/", include("allauth.urls")),
     path("language/", set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,3 @@
+"""The regional teams' pages (issue 4): team management and capacity."""
+
+urlpatterns = []

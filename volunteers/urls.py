@@ -1,0 +1,3 @@
+"""Volunteer profiles and rosters (issue 4)."""
+
+urlpatterns = []
