@@ -1,20 +1,208 @@
-from django.db.models import Q
+"""The case list: filters, search, sorting and keyset pagination (no COUNT, no OFFSET).
+
+A page is the first PAGE_SIZE rows after (or before) a cursor: the sort key and the pk of the row
+at the page's edge, carried in the query string as `after` or `before`. At a million cases every
+page costs the same as the first. A cursor that does not decode, or belongs to another sort, is
+ignored: the list starts from its first page.
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import F, Q
 from django.shortcuts import render
 from django.urls import path
+from django.utils.cache import patch_vary_headers
 
-from cases.selectors import cases_visible_to
+from cases.forms import CaseFilterForm
+from cases.selectors import case_list, case_list_people
+from regions.models import Region
+from regions.selectors import region_ids_with_permission
 
 PAGE_SIZE = 25
+MAX_CURSOR_LENGTH = 300
 
 
-def case_list(request):
-    cases = cases_visible_to(request.user).select_related("region", "client").order_by("-received_at", "-pk")
-    query = request.GET.get("q", "").strip()
-    if query:
-        cases = cases.filter(Q(reference__iexact=query) | Q(client__nickname__icontains=query))
-    return render(request, "cases/case_list.html", {"cases": cases[:PAGE_SIZE], "q": query})
+@dataclass(frozen=True)
+class Key:
+    """One column of a sort order. A nullable key sorts its empty values last."""
+
+    field: str
+    descending: bool = False
+    nullable: bool = False
+    kind: type = int
+
+
+# Each sort ends with pk, so that every row has a distinct position.
+SORT_KEYS = {
+    "-received": (Key("received_at", descending=True, kind=datetime), Key("pk", descending=True)),
+    "received": (Key("received_at", kind=datetime), Key("pk")),
+    "follow_up": (Key("next_follow_up_due", nullable=True, kind=datetime), Key("pk")),
+    "risk": (Key("risk_rank", descending=True), Key("pk", descending=True)),
+    "reference": (Key("reference", kind=str), Key("pk")),
+}
+
+
+def _ordering(keys, *, backwards: bool):
+    for key in keys:
+        expression = F(key.field)
+        descending = key.descending != backwards
+        nulls = {}
+        if key.nullable:
+            nulls = {"nulls_first": True} if backwards else {"nulls_last": True}
+        yield expression.desc(**nulls) if descending else expression.asc(**nulls)
+
+
+def _beyond(keys, values, *, backwards: bool) -> Q:
+    """Rows strictly after `values` in the order of `keys` (read backwards if asked)."""
+    condition = Q(pk__in=[])
+    same_so_far = Q()
+    for key, value in zip(keys, values, strict=True):
+        descending = key.descending != backwards
+        nulls_last = key.nullable and not backwards
+        if value is None:
+            further = Q(**{f"{key.field}__isnull": False}) if key.nullable and backwards else Q(pk__in=[])
+            same = Q(**{f"{key.field}__isnull": True})
+        else:
+            further = Q(**{f"{key.field}__{'lt' if descending else 'gt'}": value})
+            if nulls_last:
+                further |= Q(**{f"{key.field}__isnull": True})
+            same = Q(**{key.field: value})
+        condition |= same_so_far & further
+        same_so_far &= same
+    # The leading key alone bounds the scan, so the database can start from the cursor in an index.
+    first, value = keys[0], values[0]
+    if value is not None:
+        bound = Q(**{f"{first.field}__{'lte' if first.descending != backwards else 'gte'}": value})
+        if first.nullable and not backwards:
+            bound |= Q(**{f"{first.field}__isnull": True})
+        condition &= bound
+    return condition
+
+
+def _encode(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def encode_cursor(sort: str, keys, row) -> str:
+    values = [_encode(getattr(row, key.field)) for key in keys]
+    payload = json.dumps([sort, values], separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def _decode_value(key: Key, raw):
+    if raw is None:
+        if not key.nullable:
+            raise ValueError("empty key")
+        return None
+    if key.kind is datetime:
+        value = datetime.fromisoformat(raw)
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value
+    if key.kind is int:
+        if type(raw) is not int:
+            raise ValueError("not an integer")
+        return raw
+    if type(raw) is not str or len(raw) > 40:
+        raise ValueError("not a short string")
+    return raw
+
+
+def decode_cursor(token: str, sort: str, keys) -> list | None:
+    """The key values a cursor carries, or None for anything that is not a cursor of this sort."""
+    if not token or len(token) > MAX_CURSOR_LENGTH:
+        return None
+    try:
+        payload = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        cursor_sort, values = json.loads(payload)
+        if cursor_sort != sort or len(values) != len(keys):
+            return None
+        return [_decode_value(key, raw) for key, raw in zip(keys, values, strict=True)]
+    except (ValueError, TypeError, binascii.Error):
+        return None
+
+
+@dataclass
+class Page:
+    rows: list
+    next_cursor: str = ""
+    previous_cursor: str = ""
+
+
+def keyset_page(queryset, *, sort: str, after: str = "", before: str = "") -> Page:
+    """One page of `queryset` in the order `sort`, after or before a cursor. One query."""
+    keys = SORT_KEYS[sort]
+    before_values = decode_cursor(before, sort, keys)
+    if before_values is not None:
+        rows = list(
+            queryset.filter(_beyond(keys, before_values, backwards=True)).order_by(*_ordering(keys, backwards=True))[
+                : PAGE_SIZE + 1
+            ]
+        )
+        if rows:
+            has_previous = len(rows) > PAGE_SIZE
+            rows = rows[:PAGE_SIZE][::-1]
+            return Page(
+                rows=rows,
+                next_cursor=encode_cursor(sort, keys, rows[-1]),
+                previous_cursor=encode_cursor(sort, keys, rows[0]) if has_previous else "",
+            )
+        # Nothing before the cursor any more: start again from the first page.
+    after_values = decode_cursor(after, sort, keys) if before_values is None else None
+    if after_values is not None:
+        queryset = queryset.filter(_beyond(keys, after_values, backwards=False))
+    rows = list(queryset.order_by(*_ordering(keys, backwards=False))[: PAGE_SIZE + 1])
+    has_next = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return Page(
+        rows=rows,
+        next_cursor=encode_cursor(sort, keys, rows[-1]) if has_next else "",
+        previous_cursor=encode_cursor(sort, keys, rows[0]) if after_values is not None and rows else "",
+    )
+
+
+def case_list_view(request):
+    user = request.user
+    # The filters offer the regions whose cases the user sees, and the people in charge there.
+    if user.is_superuser:
+        regions = list(Region.objects.all())
+    else:
+        region_ids = region_ids_with_permission(user, "view_region_cases")
+        regions = list(Region.objects.filter(pk__in=sorted(region_ids))) if region_ids else []
+    people = list(case_list_people(region_ids={r.pk for r in regions})) if regions else []
+    filter_fields = set(CaseFilterForm.base_fields)
+    bound = any(name in request.GET for name in filter_fields)
+    form = CaseFilterForm(request.GET if bound else None, regions=regions, people=people)
+    if not bound:
+        page = keyset_page(
+            case_list(user=user),
+            sort=CaseFilterForm.DEFAULT_SORT,
+            after=request.GET.get("after", ""),
+            before=request.GET.get("before", ""),
+        )
+    elif form.is_valid():
+        page = keyset_page(
+            case_list(user=user, filters=form.cleaned_data),
+            sort=form.cleaned_data["sort"],
+            after=request.GET.get("after", ""),
+            before=request.GET.get("before", ""),
+        )
+    else:
+        # Filters that do not make sense show their errors and no rows, never a guess.
+        page = Page(rows=[])
+    context = {"form": form, "page": page, "filtered": bound and form.is_valid()}
+    partial = request.htmx and not request.htmx.boosted
+    template = "cases/_case_list_results.html" if partial else "cases/case_list.html"
+    response = render(request, template, context)
+    # The same URL answers a whole page or the results alone; caches must tell them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 urlpatterns = [
-    path("cases/", case_list, name="case_list"),
+    path("cases/", case_list_view, name="case_list"),
 ]

@@ -1,28 +1,90 @@
+"""Intake: record a request that just came in, after a look at possible duplicates.
+
+The nickname and the channel handle are checked against the region's cases while she types (an
+htmx POST, so that the handle never lands in a URL, a server log or the browser history), and
+again when she submits: with possible duplicates the form comes back with them listed, and only
+"This is a new request" (confirm_new=1) records it anyway.
+"""
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from cases.forms import IntakeForm
+from cases.forms import DuplicateCheckForm, IntakeForm
+from cases.selectors import possible_duplicates
 from cases.services import case_intake
+from regions.selectors import regions_where
+
+
+def _no_intake_region():
+    return PermissionDenied(_("You do not record requests in any region. Ask your coordinator for the intake role."))
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    """Put a service's errors on the form's fields where it has them, else above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 def case_intake_view(request):
     form = IntakeForm(request.POST or None, user=request.user)
-    if not form.fields["region"].queryset.exists():
-        raise PermissionDenied(_("You do not record requests in any region."))
-    if request.method == "POST" and form.is_valid():
-        try:
-            case = case_intake(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Request %(reference)s recorded.") % {"reference": case.reference})
-            return redirect("case_detail", case.pk)
-    return render(request, "cases/intake.html", {"form": form})
+    if not form.has_regions:
+        raise _no_intake_region()
+    duplicates = []
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            if request.POST.get("confirm_new") != "1":
+                duplicates = possible_duplicates(
+                    user=request.user,
+                    region=data["region"],
+                    nickname=data["nickname"],
+                    contact_handle=data["contact_handle"],
+                )
+            if not duplicates:
+                try:
+                    case = case_intake(by=request.user, **data)
+                except ValidationError as error:
+                    _add_service_errors(form, error)
+                else:
+                    messages.success(request, _("Request %(reference)s recorded.") % {"reference": case.reference})
+                    return redirect("case_detail", case.pk)
+        if form.errors:
+            status = 400
+    return render(request, "cases/intake.html", {"form": form, "duplicates": duplicates}, status=status)
+
+
+@require_POST
+def case_intake_duplicates(request):
+    """The possible-duplicates box for the intake form's region, nickname and handle (htmx).
+
+    Only for someone who records requests in that region; lists only cases they can see, and never
+    an identity field. Logs nothing: the handle stays in the request body."""
+    regions = regions_where(request.user, "intake_region").filter(active=True)
+    if not regions.exists():
+        raise _no_intake_region()
+    form = DuplicateCheckForm(request.POST, regions=regions)
+    duplicates = []
+    if form.is_valid():
+        duplicates = possible_duplicates(
+            user=request.user,
+            region=form.cleaned_data["region"],
+            nickname=form.cleaned_data["nickname"],
+            contact_handle=form.cleaned_data["contact_handle"],
+        )
+    elif form.has_error("region", "invalid_choice"):
+        raise PermissionDenied(_("You may not record requests in that region."))
+    return render(request, "cases/_intake_duplicates.html", {"duplicates": duplicates})
 
 
 urlpatterns = [
     path("cases/new/", case_intake_view, name="case_intake"),
+    path("cases/new/duplicates/", case_intake_duplicates, name="case_intake_duplicates"),
 ]
