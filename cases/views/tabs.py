@@ -1,6 +1,15 @@
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from cases.selectors import can_change_case
+
+# A form with errors comes back re-rendered with this status; htmx swaps it in
+# (static/js/htmx-swap-errors.js). Not 400: in DEBUG, django-htmx's script replaces the whole page
+# with a 400 answer to an htmx request.
+FORM_ERRORS = 422
+
 
 def everyone(user, case) -> bool:
     return True
@@ -18,3 +27,27 @@ class Tab:
     template: str
     context: Callable = field(compare=False)
     visible: Callable = field(default=everyone, compare=False)
+
+
+def service_errors_onto(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: each message on its field when the form has
+    that field, else with the errors about no field in particular."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, messages in error.message_dict.items():
+        form.add_error(name if name in form.fields and name != NON_FIELD_ERRORS else None, messages)
+
+
+def may_change(request, case) -> bool:
+    """`can_change_case` for the signed-in user, asked once per request and shared by the summary
+    and the tabs (the same cache as cases.views.sections.common.may_change)."""
+    answers = request.__dict__.setdefault("_srp_may_change", {})
+    if case.pk not in answers:
+        answers[case.pk] = can_change_case(request.user, case)
+    return answers[case.pk]
+
+
+def knew_may_change(request, case, answer: bool) -> None:
+    """Record an answer already known (a coordinator of the case's region may change it)."""
+    request.__dict__.setdefault("_srp_may_change", {})[case.pk] = answer
