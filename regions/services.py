@@ -12,12 +12,15 @@ from guardian.shortcuts import assign_perm, remove_perm
 from regions.models import REGION_SCOPE_PERMISSIONS, ROLE_REGION_PERMISSIONS, Membership, Region, Role
 from regions.selectors import user_has_region_permission
 from srp.audit import save_with_history
+from srp.scope_cache import forget
 
 # What kind of thing each role may do (model permissions, through a group). They never make a
 # case visible: that comes only from object permissions on a region or a case. No role group
 # ever holds cases.view_case / cases.change_case or any identity permission.
 ROLE_MODEL_PERMISSIONS = {
     Role.COORDINATOR: [
+        "regions.add_membership",
+        "regions.change_membership",
         "cases.add_case",
         "cases.add_casemember",
         "cases.delete_casemember",
@@ -84,6 +87,7 @@ def role_group(role: str) -> Group:
 
 def _sync_region_permissions(user, region: Region) -> None:
     """Make the user's object permissions on `region` exactly those of their active roles there."""
+    forget(user)
     roles = set(
         Membership.objects.filter(user=user, region=region, ended_at__isnull=True).values_list("role", flat=True)
     )
@@ -131,7 +135,9 @@ def membership_grant(*, user, region: Region, role: str, by, reason: str = "") -
 
 @transaction.atomic
 def membership_end(*, membership: Membership, by, reason: str) -> Membership:
-    """End a membership and withdraw the region's permissions it gave, effective on the next query.
+    """End a membership and withdraw the region's permissions it gave, effective on the next query;
+    the role's weekly shifts in the region end and its future shifts come off the roster
+    (`shifts_released` on the result says how many).
 
     Cases the person was added to one by one keep their own grants; the coordinator sees them
     (`case_memberships_of`) to hand them over.
@@ -146,4 +152,101 @@ def membership_end(*, membership: Membership, by, reason: str) -> Membership:
     save_with_history(membership, by=by, reason=reason)
     _sync_region_permissions(membership.user, membership.region)
     _sync_role_groups(membership.user)
+    membership.shifts_released = _release_shifts(membership, by=by, reason=reason)
     return membership
+
+
+def _check_own_coordinator_role(membership: Membership, by) -> None:
+    """A coordinator cannot give up their own coordinator role from the team page: the region
+    could be left with nobody to manage it. Another coordinator or an administrator does it."""
+    if membership.user_id == by.pk and membership.role == Role.COORDINATOR and not by.is_superuser:
+        raise ValidationError(
+            _("You cannot change or end your own coordinator role; ask another coordinator or an administrator.")
+        )
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str, by, reason: str) -> Membership:
+    """Move a member to another role in the same region: the old membership ends (its shifts come
+    off the roster) and a new one starts, both recorded with `by` and `reason`, and the
+    permissions follow at once."""
+    _check_may_manage_team(by, membership.region)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the role changes.")})
+    if role not in Role.values:
+        raise ValidationError(
+            {"role": _("Choose one of: %(roles)s.") % {"roles": ", ".join(str(r) for r in Role.labels)}}
+        )
+    if role == membership.role:
+        raise ValidationError({"role": _("This is already the member's role; choose another one.")})
+    _check_own_coordinator_role(membership, by)
+    if Membership.objects.filter(
+        user_id=membership.user_id, region_id=membership.region_id, role=role, ended_at__isnull=True
+    ).exists():
+        raise ValidationError(
+            {"role": _("This person already holds that role in this region; end this membership instead.")}
+        )
+    ended = membership_end(membership=membership, by=by, reason=reason)
+    new = membership_grant(user=membership.user, region=membership.region, role=role, by=by, reason=reason)
+    new.shifts_released = ended.shifts_released
+    return new
+
+
+@transaction.atomic
+def team_member_register(
+    *,
+    region: Region,
+    role: str,
+    by,
+    username: str,
+    email: str,
+    display_name: str,
+    languages: dict[str, str] | None = None,
+    reason: str = "",
+) -> Membership:
+    """Create an account for a new volunteer (no usable password: she sets one through "forgot
+    password") and add her to `region`'s team as `role`, in one transaction."""
+    from django.contrib.auth import get_user_model
+
+    from volunteers.services import volunteer_register
+
+    _check_may_manage_team(by, region)
+    if role not in Role.values:
+        raise ValidationError(
+            {"role": _("Choose one of: %(roles)s.") % {"roles": ", ".join(str(r) for r in Role.labels)}}
+        )
+    email = email.strip()
+    if not email:
+        raise ValidationError({"email": _("Give an e-mail address: she needs it to set her password.")})
+    if get_user_model().objects.filter(email__iexact=email).exists():
+        raise ValidationError(
+            {"email": _("An account with this e-mail address exists already; add that person from the list instead.")}
+        )
+    volunteer = volunteer_register(
+        by=by,
+        username=username.strip(),
+        email=email,
+        display_name=display_name.strip(),
+        languages=languages or {},
+        time_zone=str(region.time_zone),
+    )
+    return membership_grant(
+        user=volunteer.user, region=region, role=role, by=by, reason=reason or gettext_noop("Registered and added")
+    )
+
+
+@transaction.atomic
+def team_membership_end(*, membership: Membership, by, reason: str) -> Membership:
+    """End a membership from the team page: as `membership_end`, except that a coordinator cannot
+    end their own coordinator role there."""
+    _check_may_manage_team(by, membership.region)
+    _check_own_coordinator_role(membership, by)
+    return membership_end(membership=membership, by=by, reason=reason)
+
+
+def _release_shifts(membership: Membership, *, by, reason: str) -> int:
+    """The ended role's weekly shifts stop and its future shifts come off the roster (issue 4's
+    rosters), in the same transaction. Returns how many shifts were taken away."""
+    from volunteers.services import shifts_release_member
+
+    return shifts_release_member(membership=membership, by=by, reason=reason)

@@ -1,3 +1,5 @@
 """The regional teams' pages (issue 4): team management and capacity."""
 
-urlpatterns = []
+from regions import views
+
+urlpatterns = [*views.urlpatterns]
