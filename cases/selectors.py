@@ -1,23 +1,43 @@
 """Reads of cases that depend on who is looking. Every case query in the project starts here."""
 
-from django.db.models import Q
-from django.http import Http404
+import re
+from datetime import datetime, time, timedelta
 
-from cases.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
-from regions.selectors import region_ids_with_permission, user_has_region_permission
+from django.db import models
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Upper
+from django.http import Http404
+from django.utils import timezone
+
+from cases.models import Case, CaseGroupObjectPermission, CaseMember, CaseUserObjectPermission, RiskLevel
+from regions.selectors import active_memberships, region_ids_with_permission, user_has_region_permission
+from srp.scope_cache import memo
+
+
+def case_grants(user) -> dict[str, set[int]]:
+    """{codename: ids of the cases `user` was added to with `cases.<codename>`}. One query,
+    memoised for the request."""
+    if not user.is_authenticated or not user.is_active:
+        return {}
+
+    def compute():
+        direct = CaseUserObjectPermission.objects.filter(user=user).values_list(
+            "permission__codename", "content_object_id"
+        )
+        via_groups = CaseGroupObjectPermission.objects.filter(group__user=user).values_list(
+            "permission__codename", "content_object_id"
+        )
+        held: dict[str, set[int]] = {}
+        for codename, case_id in direct.union(via_groups):
+            held.setdefault(codename, set()).add(case_id)
+        return held
+
+    return memo(user, "cases", compute)
 
 
 def case_ids_granted(user, codename: str = "view_case") -> set[int]:
     """Ids of the cases `user` was added to (object permission `cases.<codename>` on the case)."""
-    if not user.is_authenticated or not user.is_active:
-        return set()
-    direct = CaseUserObjectPermission.objects.filter(user=user, permission__codename=codename).values_list(
-        "content_object_id", flat=True
-    )
-    via_groups = CaseGroupObjectPermission.objects.filter(group__user=user, permission__codename=codename).values_list(
-        "content_object_id", flat=True
-    )
-    return set(direct.union(via_groups))
+    return set(case_grants(user).get(codename, ()))
 
 
 def cases_visible_to(user):
@@ -60,15 +80,188 @@ def can_add_to_new_request(user, case: Case) -> bool:
     )
 
 
+def can_log_contact(user, case: Case) -> bool:
+    """Who may add to a case's contact log (the one rule, for the service and the page): an
+    interpreter added to the case, for the contacts they interpreted; otherwise someone whose role
+    logs contacts and who may change the case or, as an intake assistant, add to a new request."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if CaseMember.objects.filter(case=case, user=user, role=CaseMember.Role.INTERPRETER).exists():
+        return True
+    if not user.has_perm("cases.add_contactlog"):
+        return False
+    return can_change_case(user, case) or can_add_to_new_request(user, case)
+
+
 def get_case_for_user(user, pk, *, write: bool = False) -> Case:
     """The case `pk` if `user` may see it, else 404 — the same answer as for a case that does not
     exist. With `write=True`, a user who may see but not change it gets PermissionDenied (403)."""
     from django.core.exceptions import PermissionDenied
 
     try:
-        case = cases_visible_to(user).select_related("region", "client", "person_in_charge").get(pk=pk)
+        case = cases_visible_to(user).select_related("region", "client", "person_in_charge__volunteer").get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404("No case found.") from None
     if write and not can_change_case(user, case):
         raise PermissionDenied("You may see this case but not change it.")
     return case
+
+
+# --- Dashboard reads ---------------------------------------------------------------------------
+
+ASSIGNABLE_ROLES = ["caseworker", "coordinator"]
+
+
+def open_caseload(user_ref):
+    """A subquery for annotations: how many open cases the user `user_ref` (an OuterRef to a user
+    id) is person in charge of. Counted over every region, not through `cases_visible_to`, because
+    it is compared with the volunteer's capacity, which is per person; it yields a number only."""
+    counted = (
+        Case.objects.filter(person_in_charge=user_ref)
+        .exclude(status=Case.Status.CLOSED)
+        .order_by()
+        .values("person_in_charge")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def assignable_people(region_ids):
+    """Active caseworker and coordinator memberships of the regions `region_ids` (active accounts
+    only), each annotated with `load` (open cases in charge) and `capacity` (None without a
+    volunteer profile). One query. Someone with both roles in a region appears twice."""
+    return (
+        active_memberships()
+        .filter(region_id__in=sorted(region_ids), role__in=ASSIGNABLE_ROLES, user__is_active=True)
+        .select_related("user__volunteer")
+        .annotate(load=open_caseload(OuterRef("user_id")), capacity=F("user__volunteer__capacity"))
+        .order_by("region_id", "user__volunteer__display_name", "user__username")
+    )
+
+
+# --- The case list and the intake's duplicate check ----------------------------------------------
+
+# "BE-2026-42", "be-2026-00042": a reference typed in the search box, normalised to the stored form
+# so that the search is an exact lookup on the unique index.
+REFERENCE_PATTERN = re.compile(r"^\s*([A-Za-z]{2})-(\d{4})-(\d{1,7})\s*$")
+# Risk levels ranked, standard lowest, for "most urgent first".
+RISK_RANK = models.Case(
+    *(models.When(risk_level=level, then=rank) for rank, level in enumerate(RiskLevel.values, start=1)),
+    default=0,
+    output_field=models.IntegerField(),
+)
+
+
+def normalised_reference(text: str) -> str | None:
+    """The case reference `text` names, in its stored form, or None if it is not one."""
+    match = REFERENCE_PATTERN.match(text)
+    if match is None:
+        return None
+    country, year, number = match.groups()
+    return f"{country.upper()}-{year}-{int(number):05d}"
+
+
+def case_list(*, user, filters: dict | None = None):
+    """The cases `user` may see, narrowed by the case list's filters (the cleaned data of
+    `cases.forms.CaseFilterForm`), with what a row shows joined in and `risk_rank` annotated.
+    Unordered: the list view orders it for keyset pagination."""
+    filters = filters or {}
+    cases = (
+        cases_visible_to(user)
+        .select_related("region", "client", "person_in_charge__volunteer")
+        .annotate(risk_rank=RISK_RANK)
+    )
+    if filters.get("region"):
+        cases = cases.filter(region_id=filters["region"])
+    if filters.get("status"):
+        cases = cases.filter(status__in=filters["status"])
+    if filters.get("risk"):
+        cases = cases.filter(risk_level__in=filters["risk"])
+    if filters.get("support_need"):
+        cases = cases.filter(support_needs__code=filters["support_need"])
+    person = filters.get("person_in_charge")
+    if person == "none":
+        cases = cases.filter(person_in_charge__isnull=True)
+    elif person:
+        cases = cases.filter(person_in_charge_id=person)
+    if filters.get("overdue"):
+        cases = cases.exclude(status=Case.Status.CLOSED).filter(next_follow_up_due__lt=timezone.now())
+    if filters.get("received_from"):
+        cases = cases.filter(received_at__gte=_start_of_day(filters["received_from"]))
+    if filters.get("received_to"):
+        cases = cases.filter(received_at__lt=_start_of_day(filters["received_to"] + timedelta(days=1)))
+    query = (filters.get("q") or "").strip()
+    if query:
+        reference = normalised_reference(query)
+        if reference is not None:
+            cases = cases.filter(reference=reference)
+        else:
+            cases = cases.filter(client__nickname__icontains=query)
+    return cases
+
+
+def _start_of_day(day):
+    """Midnight of `day` in the viewer's time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def case_list_people(*, region_ids):
+    """The people who may be in charge of cases in these regions (caseworkers and coordinators
+    with an active membership), for the case list's "person in charge" filter. One query."""
+    from django.contrib.auth import get_user_model
+
+    members = active_memberships().filter(region_id__in=sorted(region_ids), role__in=ASSIGNABLE_ROLES)
+    return (
+        get_user_model()
+        .objects.filter(pk__in=members.values("user_id"))
+        .select_related("volunteer")
+        .order_by("volunteer__display_name", "username")
+    )
+
+
+def _handle_forms(contact_handle: str) -> tuple[str, str]:
+    """A channel handle as compared with stored messenger IDs (no whitespace, any case) and with
+    stored phone numbers (no whitespace, dots, dashes or brackets)."""
+    messenger = "".join(contact_handle.split())
+    phone = re.sub(r"[\s().\-]", "", contact_handle)
+    return messenger, phone if re.search(r"\d", phone) else ""
+
+
+def _regexp_strip(field: str, pattern: str):
+    return models.Func(
+        models.F(field), models.Value(pattern), models.Value(""), models.Value("g"), function="regexp_replace"
+    )
+
+
+def possible_duplicates(*, user, region, nickname: str = "", contact_handle: str = "", limit: int = 10) -> list[Case]:
+    """Cases of `region` that `user` can see and that may be the same woman asking again: her
+    client has the same nickname (any case) or the same channel handle stored in its identity
+    (messenger ID or phone, spaces ignored). Newest first; each case says why it matched in
+    `same_nickname` (else the handle matched). Identity fields are compared in the database and
+    never loaded."""
+    nickname = nickname.strip()
+    messenger, phone = _handle_forms(contact_handle)
+    match = Q()
+    if nickname:
+        match |= Q(client__nickname__iexact=nickname)
+    if messenger:
+        match |= Q(handle_messenger=messenger.upper())
+    if phone:
+        match |= Q(handle_phone=phone)
+    if not match:
+        return []
+    cases = list(
+        cases_visible_to(user)
+        .filter(region=region)
+        .alias(
+            handle_messenger=Upper(_regexp_strip("client__identity__messenger_id", r"\s")),
+            handle_phone=_regexp_strip("client__identity__phone", r"[\s().-]"),
+        )
+        .filter(match)
+        .select_related("region", "client")
+        .order_by("-received_at", "-pk")[:limit]
+    )
+    for case in cases:
+        case.same_nickname = bool(nickname) and case.client.nickname.strip().casefold() == nickname.casefold()
+    return cases

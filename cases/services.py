@@ -21,6 +21,7 @@ from cases.models import (
     CaseMember,
     CaseReferenceCounter,
     Client,
+    ClientIdentity,
     Consent,
     ContactLog,
     Goal,
@@ -28,10 +29,11 @@ from cases.models import (
     RiskAssessment,
     risk_score,
 )
-from cases.selectors import can_add_to_new_request, can_change_case, cases_visible_to
+from cases.selectors import can_add_to_new_request, can_change_case, can_log_contact, cases_visible_to
 from regions.models import Membership, Role
 from regions.selectors import user_has_region_permission
 from srp.audit import save_with_history
+from srp.scope_cache import forget
 
 S = Case.Status
 
@@ -88,9 +90,14 @@ def case_intake(
     code_word: str = "",
     first_note: str = "",
     client: Client | None = None,
+    contact_handle: str = "",
 ) -> Case:
     """Record a new help request in `region`: the client's pseudonymous profile (or an existing
-    client's), the case with its reference, an empty plan, and the first note as a contact."""
+    client's), the case with its reference, an empty plan, and the first note as a contact.
+
+    `contact_handle` (the WeChat ID, phone number or e-mail address the request came from) is
+    identifying: it is stored, spaces removed, in a new client's ClientIdentity (as `phone` for a
+    request by phone, else as `messenger_id`), never in the profile; ignored for an existing client."""
     if not user_has_region_permission(by, "intake_region", region):
         raise PermissionDenied(_("You may not record requests in %(region)s.") % {"region": region})
     if not region.active:
@@ -111,6 +118,15 @@ def case_intake(
             by=by,
             reason=reason,
         )
+        handle = "".join(contact_handle.split())
+        if handle:
+            field = "phone" if channel == Case.Channel.PHONE else "messenger_id"
+            identity = ClientIdentity(client=client, **{field: handle})
+            try:
+                identity.full_clean()
+            except ValidationError as error:
+                raise ValidationError({"contact_handle": error.messages}) from None
+            save_with_history(identity, by=by, reason=reason, validate=False)
     country = region.country.code
     year, number, reference = _next_reference(country, received_at)
     case = Case(
@@ -209,8 +225,10 @@ def case_assign(*, case: Case, to, by, reason: str = "") -> Case:
     case = Case.objects.select_for_update(of=("self",)).select_related("region").get(pk=case.pk)
     if not user_has_region_permission(by, "assign_region", case.region):
         raise PermissionDenied(_("Only a coordinator of %(region)s can assign its cases.") % {"region": case.region})
-    if case.status == S.CLOSED:
-        raise ValidationError({"status": _("A closed case cannot be assigned; reopen it first.")})
+    # A closed case keeps its person in charge; only one closed with nobody in charge (e.g. a
+    # duplicate closed at intake) takes one, so that it can be reopened.
+    if case.status == S.CLOSED and case.person_in_charge_id is not None:
+        raise ValidationError({"status": _("A closed case cannot be reassigned; reopen it first.")})
     eligible_roles = [Role.CASEWORKER, Role.COORDINATOR]
     if not Membership.objects.filter(
         user=to, region=case.region, role__in=eligible_roles, ended_at__isnull=True
@@ -221,6 +239,8 @@ def case_assign(*, case: Case, to, by, reason: str = "") -> Case:
                 % {"person": to.display_name, "region": case.region}
             }
         )
+    if not to.is_active:
+        raise ValidationError({"person_in_charge": _("This account is disabled; choose someone else.")})
     if case.person_in_charge_id == to.pk:
         raise ValidationError({"person_in_charge": _("This person is already in charge of the case.")})
     previous = case.person_in_charge_id
@@ -260,6 +280,7 @@ def case_member_add(*, case: Case, user, role: str, by, reason: str = "") -> Cas
     )
     for codename in MEMBER_PERMISSIONS[role]:
         assign_perm(f"cases.{codename}", user, case)
+    forget(user)
     return member
 
 
@@ -271,6 +292,7 @@ def case_member_remove(*, member: CaseMember, by, reason: str) -> None:
         raise ValidationError({"reason": _("Say why this person leaves the case.")})
     for codename in ("view_case", "change_case"):
         remove_perm(f"cases.{codename}", member.user, member.case)
+    forget(member.user)
     member._history_user = by
     member._change_reason = reason
     member.delete()
@@ -307,6 +329,35 @@ def goal_set_status(*, goal: Goal, status: str, by, reason: str = "") -> Goal:
     return goal
 
 
+# What revising a goal may change; its status moves through goal_set_status.
+GOAL_REVISABLE_FIELDS = {"description", "owner", "due_date"}
+
+
+@transaction.atomic
+def goal_update(*, goal: Goal, by, **fields) -> Goal:
+    """Revise a goal's description, owner or due date. The history keeps the earlier version and
+    the plan counts as reviewed; nothing is written when nothing changed."""
+    unknown = set(fields) - GOAL_REVISABLE_FIELDS
+    if unknown:
+        raise ValidationError(
+            _("These goal fields cannot be revised here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
+    goal = Goal.objects.select_for_update().select_related("plan__case").get(pk=goal.pk)
+    _require_model_permission(by, "cases.change_goal")
+    _require_change(by, goal.plan.case)
+    changed = {name: value for name, value in fields.items() if getattr(goal, name) != value}
+    if not changed:
+        return goal
+    for name, value in changed.items():
+        setattr(goal, name, value)
+    save_with_history(goal, by=by, reason=gettext_noop("Goal revised"))
+    plan = goal.plan
+    plan.reviewed_at = timezone.now()
+    plan.reviewed_by = by
+    save_with_history(plan, by=by, reason=gettext_noop("Plan reviewed"))
+    return goal
+
+
 @transaction.atomic
 def contact_log_add(
     *,
@@ -327,11 +378,8 @@ def contact_log_add(
     case = Case.objects.select_for_update(of=("self",)).select_related("region").get(pk=case.pk)
     if not cases_visible_to(by).filter(pk=case.pk).exists():
         raise PermissionDenied(_("This case is not in your scope."))
-    is_interpreter_on_case = CaseMember.objects.filter(case=case, user=by, role=CaseMember.Role.INTERPRETER).exists()
-    if not is_interpreter_on_case:
-        _require_model_permission(by, "cases.add_contactlog")
-        if not (can_change_case(by, case) or can_add_to_new_request(by, case)):
-            raise PermissionDenied(_("You may see this case but not log contacts on it."))
+    if not can_log_contact(by, case):
+        raise PermissionDenied(_("You may see this case but not log contacts on it."))
     if case.status == S.CLOSED:
         raise ValidationError(_("This case is closed; reopen it to log a contact."))
     entry = save_with_history(
@@ -428,6 +476,41 @@ def consent_record(*, client: Client, by, purpose: str, given: bool, partner=Non
         by=by,
         reason=gettext_noop("Consent recorded"),
     )
+
+
+# The pseudonymous profile fields a caseworker may edit (identity lives apart, in ClientIdentity).
+CLIENT_PROFILE_FIELDS = [
+    "nickname",
+    "preferred_languages",
+    "age_band",
+    "city",
+    "children",
+    "residence_status",
+    "safe_contact_channel",
+    "safe_contact_times",
+    "code_word",
+]
+
+
+@transaction.atomic
+def client_update(*, client: Client, by, **fields) -> Client:
+    """Change the client's pseudonymous profile. `by` must be able to change one of her cases."""
+    unknown = set(fields) - set(CLIENT_PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("These profile fields cannot be changed here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    her_cases = cases_visible_to(by).filter(client=client).select_related("region")
+    if not any(can_change_case(by, case) for case in her_cases):
+        raise PermissionDenied(_("None of this client's cases is yours to change."))
+    for name, value in fields.items():
+        if isinstance(value, str):
+            value = value.strip()
+        setattr(client, name, value)
+    if "nickname" in fields and not client.nickname:
+        raise ValidationError({"nickname": _("Give her a nickname.")})
+    return save_with_history(client, by=by, reason=gettext_noop("Client profile updated"))
 
 
 def access_log_record(*, user, action: str, request=None, case: Case | None = None, detail: str = "") -> AccessLog:

@@ -152,3 +152,11 @@ def test_the_person_in_charge_must_be_a_caseworker_or_coordinator_of_the_region(
 def test_a_closed_case_cannot_be_assigned(world):
     with pytest.raises(ValidationError):
         case_assign(case=case_in(world, S.CLOSED), to=world.caseworker_a, by=world.coordinator_a)
+
+
+def test_a_case_closed_with_nobody_in_charge_takes_one_and_can_then_be_reopened(world):
+    duplicate = CaseFactory(region=world.brussels, status=S.CLOSED, closure_reason="duplicate")
+    assigned = case_assign(case=duplicate, to=world.caseworker_a, by=world.coordinator_a)
+    assert (assigned.status, assigned.person_in_charge) == (S.CLOSED, world.caseworker_a)
+    reopened = case_transition(case=assigned, to=S.ACTIVE, by=world.coordinator_a, reason="not a duplicate after all")
+    assert reopened.status == S.ACTIVE

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Deny by default: every view needs a signed-in user unless marked login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "srp.scope_cache.ScopeCacheMiddleware",
     "volunteers.middleware.UserPreferencesMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -132,6 +134,8 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "5/15m/ip,5/15m/key", "reset_password": "
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
 # History is read in the admin, never reverted from it: a revert would write past the services.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# A reason is what a person wrote ("why"): never cut to 100 characters.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -190,7 +194,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_IMPORTS = ["srp.tasks"]
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Make the coming four weeks of shifts from the weekly rota (idempotent), daily at 01:30 UTC.
+    "volunteers.generate_shifts": {"task": "volunteers.generate_shifts", "schedule": crontab(hour=1, minute=30)},
+}
 
 # --- Domain settings ---------------------------------------------------------------------------
 # A closed case is anonymised this many days after closure (the job arrives with the retention issue).
