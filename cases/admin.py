@@ -17,7 +17,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from cases.models import (
@@ -31,7 +31,9 @@ from cases.models import (
     Consent,
     ContactLog,
     Goal,
+    HandOver,
     Incident,
+    Notification,
     RiskAssessment,
     SupportType,
 )
@@ -327,7 +329,7 @@ class CaseAdmin(CaseScopeMixin, HistoryAdmin):
     def cases_of(self, request, obj):
         return [obj]
 
-    @admin.display(description=_("client"), ordering="client__nickname")
+    @admin.display(description=pgettext_lazy("person helped", "client"), ordering="client__nickname")
     def client_nickname(self, obj):
         return obj.client.nickname
 
@@ -388,6 +390,32 @@ class ContactLogAdmin(CaseScopeMixin, HistoryAdmin):
     search_fields = ("case__reference",)
     readonly_fields = ("case", "occurred_at", "follow_up_due", "logged_by", "created_at")
     show_full_result_count = False
+
+
+@admin.register(HandOver)
+class HandOverAdmin(CaseScopeMixin, HistoryAdmin):
+    """Written and acknowledged in the app (cases.services.handover_write / handover_acknowledge)."""
+
+    list_display = ("id", "case", "kind", "from_user", "to_user", "created_at", "acknowledged_at")
+    list_filter = ("kind",)
+    list_select_related = ("case", "from_user", "to_user")
+    search_fields = ("case__reference",)
+    readonly_fields = ("case", "kind", "from_user", "to_user", "created_at", "acknowledged_at", "acknowledged_by")
+    show_full_result_count = False
+
+
+@admin.register(Notification)
+class NotificationAdmin(CaseScopeMixin, admin.ModelAdmin):
+    """In-app notices (a reference and a kind, nothing else): read-only here."""
+
+    list_display = ("id", "user", "case", "kind", "created_at", "read_at")
+    list_filter = ("kind",)
+    list_select_related = ("user", "case")
+    search_fields = ("case__reference",)
+    show_full_result_count = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Incident)

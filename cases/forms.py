@@ -191,6 +191,7 @@ class AssignForm(forms.Form):
     )
     # The history keeps 100 characters of reason, "Reassigned: " included.
     reason = forms.CharField(label=_("Reason"), max_length=80, required=False)
+    override_capacity = forms.BooleanField(label=_("Assign anyway, over capacity"), required=False)
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
@@ -204,6 +205,48 @@ class AssignForm(forms.Form):
             )
             .distinct()
         )
+
+
+class HandOverForm(forms.Form):
+    """A hand-over note for whoever takes over a case: a named colleague, or whoever is on shift next."""
+
+    note = forms.CharField(
+        label=_("What does the next person need to know?"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write what the next person needs to know.")},
+    )
+    to = forms.ModelChoiceField(
+        label=_("For"),
+        queryset=None,
+        required=False,
+        empty_label=_("Whoever is on shift next"),
+        error_messages={"invalid_choice": _("Choose a caseworker or coordinator of the case's region.")},
+    )
+
+    def __init__(self, *args, case, by, **kwargs):
+        kwargs.setdefault("auto_id", "handover-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["to"].queryset = (
+            get_user_model()
+            .objects.filter(
+                is_active=True,
+                memberships__region_id=case.region_id,
+                memberships__ended_at__isnull=True,
+                memberships__role__in=ASSIGNABLE_ROLES,
+            )
+            .exclude(pk=by.pk)
+            .select_related("volunteer")
+            .order_by("volunteer__display_name", "username")
+            .distinct()
+        )
+        self.fields["to"].label_from_instance = lambda user: user.display_name
+
+    def clean_note(self):
+        note = self.cleaned_data["note"].strip()
+        if not note:
+            raise forms.ValidationError(_("Write what the next person needs to know."))
+        return note
 
 
 # --- The case page: status moves, the client's profile, the case's members ----------------------

@@ -4,6 +4,7 @@ from django.db import connection, models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
@@ -143,8 +144,8 @@ class Client(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = _("client")
-        verbose_name_plural = _("clients")
+        verbose_name = pgettext_lazy("person helped", "client")
+        verbose_name_plural = pgettext_lazy("person helped", "clients")
         indexes = [models.Index(fields=["nickname"], name="client_nickname")]
 
     def __str__(self):
@@ -161,7 +162,9 @@ class ClientIdentity(models.Model):
     changed and who changed them, never their content.
     """
 
-    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="identity", verbose_name=_("client"))
+    client = models.OneToOneField(
+        Client, on_delete=models.CASCADE, related_name="identity", verbose_name=pgettext_lazy("person helped", "client")
+    )
     legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     messenger_id = models.CharField(_("messenger ID"), max_length=100, blank=True)
@@ -247,7 +250,9 @@ class Case(models.Model):
     region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="cases", verbose_name=_("region")
     )
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="cases", verbose_name=_("client"))
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="cases", verbose_name=pgettext_lazy("person helped", "client")
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
@@ -367,6 +372,107 @@ class CaseMember(models.Model):
 
     def __str__(self):
         return _("%(role)s on case #%(case)s") % {"role": self.get_role_display(), "case": self.case_id}
+
+
+# --- Hand-overs and notices to the person in charge ---------------------------------------------
+
+
+class HandOver(models.Model):
+    """What the next person needs to know about a case: written by the outgoing caseworker when a
+    shift ends (to a named colleague, or to whoever is on shift next), or by the system when the
+    case is reassigned. The incoming person acknowledges it. Only `cases.services` writes these."""
+
+    class Kind(models.TextChoices):
+        SHIFT_END = "shift_end", _("End of shift")
+        REASSIGNED = "reassigned", _("Reassigned")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="handovers", verbose_name=_("case"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SHIFT_END)
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("to"),
+        help_text=_("Empty: whoever is on shift next."),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("hand-over")
+        verbose_name_plural = _("hand-overs")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
+                | Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
+                name="handover_acknowledged_by_whom",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["case", "-created_at"], name="handover_case_recent"),
+            models.Index(
+                fields=["to_user", "created_at"], condition=Q(acknowledged_at__isnull=True), name="handover_waiting"
+            ),
+        ]
+
+    def __str__(self):
+        return _("Hand-over #%(id)s on case #%(case)s") % {"id": self.pk, "case": self.case_id}
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+
+class Notification(models.Model):
+    """An in-app notice to one person about one case. Its text is built from the case's reference
+    only, never from the nickname or her story: notices may be read on a shared screen."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("Assigned to you")
+        HANDOVER = "handover", _("Hand-over for you")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("user")
+    )
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("case"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], condition=Q(read_at__isnull=True), name="notification_unread"),
+        ]
+
+    def __str__(self):
+        return _("Notice #%(id)s to user #%(user)s") % {"id": self.pk, "user": self.user_id}
+
+    @property
+    def text(self) -> str:
+        """What the notice says: the case's reference and what happened, nothing else."""
+        what = {"reference": self.case.reference}
+        if self.kind == self.Kind.HANDOVER:
+            return _("A hand-over on %(reference)s is waiting for you.") % what
+        return _("%(reference)s was assigned to you.") % what
 
 
 # --- Plan, contacts, incidents, risk ------------------------------------------------------------
@@ -613,7 +719,9 @@ class Consent(models.Model):
         CONTACT = "contact", _("Be contacted")
         SHARE_WITH_PARTNER = "share_with_partner", _("Share with a named partner")
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents", verbose_name=_("client"))
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="consents", verbose_name=pgettext_lazy("person helped", "client")
+    )
     purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose.choices)
     partner = models.ForeignKey(
         "partners.Partner",

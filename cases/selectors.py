@@ -265,3 +265,92 @@ def possible_duplicates(*, user, region, nickname: str = "", contact_handle: str
     for case in cases:
         case.same_nickname = bool(nickname) and case.client.nickname.strip().casefold() == nickname.casefold()
     return cases
+
+
+# --- Hand-overs and notices ----------------------------------------------------------------------
+
+
+def on_shift_region_ids(user, *, now=None) -> set[int]:
+    """Ids of the regions where `user` is on a shift now (not cancelled) and is an active
+    caseworker or coordinator of the team: where they take over what nobody named was handed."""
+    from regions.models import Membership
+    from volunteers.models import Shift
+
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    now = now or timezone.now()
+    on_team = Membership.objects.filter(
+        user=user, region=OuterRef("region"), role__in=ASSIGNABLE_ROLES, ended_at__isnull=True
+    )
+    shifts = Shift.objects.filter(user=user, starts_at__lte=now, ends_at__gt=now, cancelled=False)
+    return set(shifts.filter(models.Exists(on_team)).values_list("region_id", flat=True))
+
+
+def may_write_handover(user, case: Case) -> bool:
+    """The person in charge of an open case or a coordinator of its region may hand it over."""
+    if not user.is_authenticated or not user.is_active or not case.is_open:
+        return False
+    return case.person_in_charge_id == user.pk or user_has_region_permission(user, "assign_region", case.region)
+
+
+def may_acknowledge_handover(user, handover, *, on_shift_ids: set[int] | None = None) -> bool:
+    """Who may acknowledge a hand-over not yet acknowledged: the person it names; or, when it
+    names nobody, a caseworker or coordinator of the case's region on shift now (not its writer).
+    `on_shift_ids`: `on_shift_region_ids(user)` when the caller knows it already."""
+    if not user.is_authenticated or not user.is_active or handover.acknowledged_at is not None:
+        return False
+    if handover.to_user_id is not None:
+        return handover.to_user_id == user.pk
+    if handover.from_user_id == user.pk:
+        return False
+    if on_shift_ids is None:
+        on_shift_ids = on_shift_region_ids(user)
+    return handover.case.region_id in on_shift_ids
+
+
+def handovers_waiting_for(user, *, now=None):
+    """The hand-overs of open cases that `user` sees and should acknowledge: those naming them,
+    and those naming nobody in the regions where they are on shift now as a caseworker or
+    coordinator. Oldest first. One query (the shift regions are a subquery)."""
+    from cases.models import HandOver
+    from regions.models import Membership
+    from volunteers.models import Shift
+
+    if not user.is_authenticated or not user.is_active:
+        return HandOver.objects.none()
+    now = now or timezone.now()
+    on_team = Membership.objects.filter(
+        user=user, region=OuterRef("region"), role__in=ASSIGNABLE_ROLES, ended_at__isnull=True
+    )
+    shift_regions = (
+        Shift.objects.filter(user=user, starts_at__lte=now, ends_at__gt=now, cancelled=False)
+        .filter(models.Exists(on_team))
+        .values("region_id")
+    )
+    for_me = Q(to_user=user) | (Q(to_user__isnull=True, case__region_id__in=shift_regions) & ~Q(from_user=user))
+    return (
+        HandOver.objects.filter(for_me, acknowledged_at__isnull=True, case__in=cases_visible_to(user).values("pk"))
+        .exclude(case__status=Case.Status.CLOSED)
+        .select_related("case__region", "from_user__volunteer", "to_user__volunteer")
+        .order_by("created_at", "pk")
+    )
+
+
+def unread_notifications(user):
+    """`user`'s notices not yet read, newest first, of cases they still see."""
+    from cases.models import Notification
+
+    if not user.is_authenticated or not user.is_active:
+        return Notification.objects.none()
+    return (
+        Notification.objects.filter(user=user, read_at__isnull=True, case__in=cases_visible_to(user).values("pk"))
+        .select_related("case__region")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def case_handovers(case: Case, *, limit: int = 50):
+    """A case's hand-overs, newest first, with the people named. One query."""
+    return case.handovers.select_related(
+        "from_user__volunteer", "to_user__volunteer", "acknowledged_by__volunteer"
+    ).order_by("-created_at", "-pk")[:limit]

@@ -25,15 +25,25 @@ from cases.models import (
     Consent,
     ContactLog,
     Goal,
+    HandOver,
     Incident,
+    Notification,
     RiskAssessment,
     risk_score,
 )
-from cases.selectors import can_add_to_new_request, can_change_case, can_log_contact, cases_visible_to
+from cases.selectors import (
+    can_add_to_new_request,
+    can_change_case,
+    can_log_contact,
+    cases_visible_to,
+    may_acknowledge_handover,
+    may_write_handover,
+)
 from regions.models import Membership, Role
 from regions.selectors import user_has_region_permission
 from srp.audit import save_with_history
 from srp.scope_cache import forget
+from volunteers.models import Volunteer
 
 S = Case.Status
 
@@ -219,9 +229,14 @@ def case_transition(*, case: Case, to: str, by, reason: str = "", closure_reason
 
 
 @transaction.atomic
-def case_assign(*, case: Case, to, by, reason: str = "") -> Case:
+def case_assign(*, case: Case, to, by, reason: str = "", override_capacity: bool = False) -> Case:
     """Make `to` the person in charge of `case`. A new or triaged case becomes Assigned; an
-    assigned, active or paused case keeps its status (a reassignment)."""
+    assigned, active or paused case keeps its status (a reassignment), keeps its whole history and
+    gets a hand-over entry from the previous person in charge to `to`.
+
+    Someone whose open cases in charge already reach their capacity is refused unless
+    `override_capacity` (the coordinator ticked "Assign anyway"). `to` gets an in-app notice
+    (unless they assigned themselves)."""
     case = Case.objects.select_for_update(of=("self",)).select_related("region").get(pk=case.pk)
     if not user_has_region_permission(by, "assign_region", case.region):
         raise PermissionDenied(_("Only a coordinator of %(region)s can assign its cases.") % {"region": case.region})
@@ -243,6 +258,8 @@ def case_assign(*, case: Case, to, by, reason: str = "") -> Case:
         raise ValidationError({"person_in_charge": _("This account is disabled; choose someone else.")})
     if case.person_in_charge_id == to.pk:
         raise ValidationError({"person_in_charge": _("This person is already in charge of the case.")})
+    if not override_capacity:
+        _check_capacity(to)
     previous = case.person_in_charge_id
     case.person_in_charge = to
     if case.status in (S.NEW, S.TRIAGED):
@@ -250,7 +267,35 @@ def case_assign(*, case: Case, to, by, reason: str = "") -> Case:
         case.status_changed_at = timezone.now()
     what = gettext_noop("Reassigned") if previous else gettext_noop("Assigned")
     save_with_history(case, by=by, reason=f"{what}: {reason.strip()}" if reason.strip() else what)
+    if previous is not None:
+        save_with_history(
+            HandOver(case=case, kind=HandOver.Kind.REASSIGNED, from_user_id=previous, to_user=to, note=reason.strip()),
+            by=by,
+            reason=gettext_noop("Hand-over on reassignment"),
+        )
+    if to.pk != by.pk:
+        Notification.objects.create(user=to, case=case, kind=Notification.Kind.ASSIGNED)
     return case
+
+
+def _check_capacity(to) -> None:
+    """Refuse `to` when their open cases in charge (every region) already reach their capacity.
+    Their volunteer row is locked until the assignment commits, so two coordinators assigning at
+    once cannot both squeeze in the last place. Without a volunteer profile there is no capacity."""
+    capacity = Volunteer.objects.select_for_update().filter(user=to).values_list("capacity", flat=True).first()
+    if capacity is None:
+        return
+    load = Case.objects.filter(person_in_charge=to).exclude(status=S.CLOSED).count()
+    if load >= capacity:
+        raise ValidationError(
+            {
+                "person_in_charge": _(
+                    "%(person)s already has %(load)s open cases in charge and a capacity of %(capacity)s. "
+                    "Choose someone with room, or tick “Assign anyway” to go over capacity."
+                )
+                % {"person": to.display_name, "load": load, "capacity": capacity}
+            }
+        )
 
 
 # Case-level permissions each kind of case member receives. Interpreters only read.
@@ -511,6 +556,86 @@ def client_update(*, client: Client, by, **fields) -> Client:
     if "nickname" in fields and not client.nickname:
         raise ValidationError({"nickname": _("Give her a nickname.")})
     return save_with_history(client, by=by, reason=gettext_noop("Client profile updated"))
+
+
+# --- Hand-overs and notices ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def handover_write(*, case: Case, by, note: str, to=None) -> HandOver:
+    """Leave a note for whoever takes over `case`: `to` (an active caseworker or coordinator of
+    the case's region, who gets a notice) or, when None, whoever is on shift next. Only the
+    person in charge or a coordinator of the region may write one; the note is required."""
+    case = Case.objects.select_for_update(of=("self",)).select_related("region").get(pk=case.pk)
+    if not cases_visible_to(by).filter(pk=case.pk).exists():
+        raise PermissionDenied(_("This case is not in your scope."))
+    if not case.is_open:
+        raise ValidationError(_("This case is closed; there is nothing to hand over."))
+    if not may_write_handover(by, case):
+        raise PermissionDenied(
+            _("Only the person in charge or a coordinator of %(region)s can hand this case over.")
+            % {"region": case.region}
+        )
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Write what the next person needs to know.")})
+    if to is not None:
+        if to.pk == by.pk:
+            raise ValidationError({"to": _("Hand over to someone else, or leave it to whoever is on shift next.")})
+        on_team = Membership.objects.filter(
+            user=to, region=case.region, role__in=[Role.CASEWORKER, Role.COORDINATOR], ended_at__isnull=True
+        )
+        if not to.is_active or not on_team.exists():
+            raise ValidationError(
+                {
+                    "to": _("%(person)s is not a caseworker or coordinator of %(region)s.")
+                    % {"person": to.display_name, "region": case.region}
+                }
+            )
+    handover = save_with_history(
+        HandOver(case=case, kind=HandOver.Kind.SHIFT_END, from_user=by, to_user=to, note=note),
+        by=by,
+        reason=gettext_noop("Hand-over written"),
+    )
+    if to is not None:
+        Notification.objects.create(user=to, case=case, kind=Notification.Kind.HANDOVER)
+    return handover
+
+
+@transaction.atomic
+def handover_acknowledge(*, handover: HandOver, by) -> HandOver:
+    """`by` has read the hand-over and takes it from here: the person it names or, when it names
+    nobody, a caseworker or coordinator of the case's region on shift now."""
+    handover = HandOver.objects.select_for_update(of=("self",)).select_related("case__region").get(pk=handover.pk)
+    if handover.acknowledged_at is not None:
+        raise ValidationError(_("This hand-over was acknowledged already."))
+    if not cases_visible_to(by).filter(pk=handover.case_id).exists():
+        raise PermissionDenied(_("This case is not in your scope."))
+    if not may_acknowledge_handover(by, handover):
+        if handover.to_user_id is not None:
+            raise PermissionDenied(_("Only the person this hand-over names can acknowledge it."))
+        raise PermissionDenied(
+            _("A caseworker or coordinator of %(region)s on shift now acknowledges this hand-over.")
+            % {"region": handover.case.region}
+        )
+    handover.acknowledged_at = timezone.now()
+    handover.acknowledged_by = by
+    save_with_history(handover, by=by, reason=gettext_noop("Hand-over acknowledged"))
+    # The notice that announced it has served its purpose.
+    Notification.objects.filter(
+        user=by, case=handover.case, kind=Notification.Kind.HANDOVER, read_at__isnull=True
+    ).update(read_at=handover.acknowledged_at)
+    return handover
+
+
+def notification_mark_read(*, notification: Notification, by) -> Notification:
+    """Mark one of `by`'s own notices read (a notice read already stays as it was)."""
+    if notification.user_id != by.pk:
+        raise PermissionDenied(_("This notice is not yours."))
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
 
 
 def access_log_record(*, user, action: str, request=None, case: Case | None = None, detail: str = "") -> AccessLog:

@@ -32,6 +32,7 @@ from cases.models import (
     Consent,
     ContactLog,
     Goal,
+    HandOver,
     Incident,
     RiskAssessment,
 )
@@ -86,6 +87,11 @@ _SOURCES = {
         ("partner", "support_type"),
     ),
     "member": _Source(CaseMember, frozenset({"case", "added_by", "added_at"}), ("user__volunteer",)),
+    "handover": _Source(
+        HandOver,
+        frozenset({"case", "kind", "from_user", "to_user", "created_at", "acknowledged_at"}),
+        ("from_user__volunteer", "to_user__volunteer"),
+    ),
 }
 
 
@@ -299,6 +305,14 @@ def _subject(key: str, kind: str, record, changed: bool) -> str:
         if removed:
             return _("%(name)s removed from the case") % what
         return _("Member %(name)s") % what
+    if key == "handover":
+        giver = record.from_user.display_name if record.from_user else _("a former user")
+        if added and record.to_user_id:
+            taker = record.to_user.display_name if record.to_user else _("a former user")
+            return _("Hand-over from %(giver)s to %(taker)s") % {"giver": giver, "taker": taker}
+        if added:
+            return _("Hand-over from %(giver)s to whoever is on shift next") % {"giver": giver}
+        return _("Hand-over from %(giver)s") % {"giver": giver}
     return ""
 
 

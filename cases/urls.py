@@ -1,10 +1,11 @@
 """Every URL of the caseworkers' app. Each view module lists its own URLs next to its views."""
 
-from cases.views import case_list, dashboard, intake, page
-from cases.views.sections import client, contacts, history, incidents, members, plan, referrals, risk
+from cases.views import case_list, dashboard, for_you, intake, page
+from cases.views.sections import client, contacts, handovers, history, incidents, members, plan, referrals, risk
 
 urlpatterns = [
     *dashboard.urlpatterns,
+    *for_you.urlpatterns,
     *case_list.urlpatterns,
     *intake.urlpatterns,
     *page.urlpatterns,
@@ -15,5 +16,6 @@ urlpatterns = [
     *risk.urlpatterns,
     *referrals.urlpatterns,
     *members.urlpatterns,
+    *handovers.urlpatterns,
     *history.urlpatterns,
 ]

@@ -77,7 +77,7 @@ def _team_context(request, region: Region, *, add_form=None, register_form=None,
 
 
 def _form_errors_status(request) -> int:
-    """A form with errors comes back with 400; over htmx with 422, which static/js/htmx-swap-errors.js
+    """A form with errors comes back with 400; over htmx with 422, which the htmx-config in templates/base.html
     swaps in (in DEBUG, django-htmx's script would replace the whole page with a 400 answer)."""
     return 422 if request.htmx else 400
 

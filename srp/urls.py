@@ -14,7 +14,6 @@ urlpatterns = [
     path("volunteers/", include("volunteers.urls")),
     path("accounts/", include("allauth.urls")),
     path("language/", set_language, name="set_language"),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
 

@@ -114,7 +114,7 @@ def profile_edit(request, user_id):
             if request.user.pk == volunteer.user_id:
                 return redirect("volunteer_profile_me")
             return redirect("volunteer_profile", volunteer.user_id)
-    # 422 over htmx: static/js/htmx-swap-errors.js swaps it in (django-htmx's DEBUG script would
+    # 422 over htmx: the htmx-config in templates/base.html swaps it in (django-htmx's DEBUG script would
     # replace the whole page with a 400 answer).
     status = 422 if request.htmx else 400
     return _render_profile(request, volunteer, status=status, form=form, languages=languages)

@@ -14,7 +14,9 @@ from cases.models import (
     Consent,
     ContactLog,
     Goal,
+    HandOver,
     Incident,
+    Notification,
     RiskAssessment,
     SupportType,
     risk_score,
@@ -150,3 +152,21 @@ class AccessLogFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory("volunteers.tests.factories.UserFactory")
     case = factory.SubFactory(CaseFactory)
     action = AccessLog.Action.VIEW_CASE
+
+
+class HandOverFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HandOver
+
+    case = factory.SubFactory(CaseFactory)
+    from_user = factory.SubFactory("volunteers.tests.factories.UserFactory")
+    note = "She prefers WeChat voice messages after 20:00."
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory("volunteers.tests.factories.UserFactory")
+    case = factory.SubFactory(CaseFactory)
+    kind = Notification.Kind.ASSIGNED

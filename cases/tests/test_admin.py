@@ -16,7 +16,9 @@ from cases.tests.factories import (
     ConsentFactory,
     ContactLogFactory,
     GoalFactory,
+    HandOverFactory,
     IncidentFactory,
+    NotificationFactory,
     RiskAssessmentFactory,
 )
 from partners.models import Partner
@@ -70,6 +72,8 @@ def every_row(world):
     VolunteerLanguageFactory(volunteer=world.caseworker_a.volunteer)
     ShiftPatternFactory(region=world.brussels, user=world.caseworker_a)
     ShiftFactory(region=world.brussels, user=world.caseworker_a)
+    HandOverFactory(case=case, from_user=world.coordinator_a)
+    NotificationFactory(case=case, user=world.caseworker_a)
     return world
 
 

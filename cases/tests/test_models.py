@@ -38,6 +38,8 @@ ALL_FACTORIES = [
     f.RiskAssessmentFactory,
     f.ConsentFactory,
     f.AccessLogFactory,
+    f.HandOverFactory,
+    f.NotificationFactory,
     PartnerFactory,
     ReferralFactory,
 ]

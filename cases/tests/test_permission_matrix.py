@@ -38,6 +38,8 @@ REVEAL = {**WRITE, "coordinator_a": {403}}
 # Incidents are for the case's team: an interpreter on the case is told the tab does not exist.
 INCIDENTS_READ = {**READ, "case_interpreter": {404}}
 INCIDENTS_WRITE = {**WRITE, "case_interpreter": {403, 404}}
+# Hand-over notes are for the region's team too: an interpreter on the case does not see the tab.
+HANDOVERS_READ = INCIDENTS_READ
 ASSIGN = {**WRITE}
 # The partner choices of the referral form are for those who may propose a referral.
 REFERRAL_FORM = {**WRITE, "coordinator_a": {200}}
@@ -62,6 +64,7 @@ MATRIX = {
     "case_referral_consent": ("post", {"referral_pk": "referral"}, WRITE),
     "case_member_add": ("post", {}, WRITE),
     "case_member_remove": ("post", {"member_pk": "member"}, WRITE),
+    "handover_write": ("post", {}, WRITE),
 }
 # Every tab of the case page is a GET like the page itself.
 TAB_EXPECTATIONS = {
@@ -72,6 +75,7 @@ TAB_EXPECTATIONS = {
     "risk": READ,
     "referrals": READ,
     "members": READ,
+    "handovers": HANDOVERS_READ,
     "history": READ,
 }
 

@@ -33,6 +33,7 @@ from cases.forms import AssignForm
 from cases.models import Case, ContactLog, RiskLevel
 from cases.selectors import ASSIGNABLE_ROLES, assignable_people, cases_visible_to, get_case_for_user, open_caseload
 from cases.services import case_assign
+from cases.views.for_you import for_you
 from regions.models import Membership, Region
 from regions.selectors import region_ids_with_permission, user_has_region_permission
 from srp.languages import Language
@@ -129,6 +130,7 @@ def _prepare_row(case, candidates) -> None:
     case.age = timesince(case.received_at, depth=1)
     case.language_names = ", ".join(str(names.get(code, code)) for code in case.client.preferred_languages)
     case.assign_candidates = candidates.get(case.region_id, [])
+    case.any_full = any(candidate.full for candidate in case.assign_candidates)
 
 
 # --- The sections ---------------------------------------------------------------------------------
@@ -235,6 +237,7 @@ def dashboard(request):
         "scope": scope,
         "now": now,
         "several_regions": len(scope.shown) > 1,
+        **for_you(user, now=now),
         **_my_work(user, visible, scope, now),
     }
     if scope.assign_ids:
@@ -274,7 +277,7 @@ def assign(request, pk):
     optional local `next`).
 
     htmx without `next`: the dashboard's queue row comes back, showing the assignee, or the row with
-    the error and status 422 (static/js/htmx-swap-errors.js lets htmx swap it in). Otherwise (a
+    the error and status 422 (the htmx-config in templates/base.html lets htmx swap it in). Otherwise (a
     plain form, or htmx with `next`), a message and a redirect to `next` or the dashboard.
     Not a coordinator of the case's region: 403; a case out of scope: 404.
     """
@@ -286,7 +289,11 @@ def assign(request, pk):
     if form.is_valid():
         try:
             case = case_assign(
-                case=case, to=form.cleaned_data["to"], by=request.user, reason=form.cleaned_data["reason"]
+                case=case,
+                to=form.cleaned_data["to"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                override_capacity=form.cleaned_data["override_capacity"],
             )
         except ValidationError as error:
             form.add_error(None, error.messages)

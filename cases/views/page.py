@@ -11,15 +11,26 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
+from cases.assignment import suggest_assignment
 from cases.forms import CaseTransitionForm, move_needs_reason, status_moves
 from cases.models import AccessLog, Case
 from cases.selectors import assignable_people, get_case_for_user
 from cases.services import access_log_record, case_transition
-from cases.views.sections import client, contacts, history, incidents, members, plan, referrals, risk
+from cases.views.sections import client, contacts, handovers, history, incidents, members, plan, referrals, risk
 from cases.views.tabs import FORM_ERRORS, knew_may_change, may_change, service_errors_onto
 from regions.selectors import user_has_region_permission
 
-TABS = [plan.TAB, contacts.TAB, client.TAB, incidents.TAB, risk.TAB, referrals.TAB, members.TAB, history.TAB]
+TABS = [
+    plan.TAB,
+    contacts.TAB,
+    client.TAB,
+    incidents.TAB,
+    risk.TAB,
+    referrals.TAB,
+    members.TAB,
+    handovers.TAB,
+    history.TAB,
+]
 TABS_BY_SLUG = {tab.slug: tab for tab in TABS}
 
 S = Case.Status
@@ -69,7 +80,13 @@ def summary_context(request, case, *, transition_form=None, done="") -> dict:
                 }
             )
     assign_candidates = []
-    if case.is_open and may_assign:
+    suggestion = None
+    if case.is_open and may_assign and (case.person_in_charge_id is None or case.status in (S.NEW, S.TRIAGED)):
+        # Nobody in charge yet: the ranked suggestions (cases.assignment), whose people are also
+        # the assign form's choices.
+        suggestion = suggest_assignment(case)
+        assign_candidates = suggestion.candidates
+    elif case.is_open and may_assign:
         seen = {case.person_in_charge_id}
         for person in assignable_people([case.region_id]):  # someone with two roles comes twice
             if person.user_id not in seen:
@@ -83,6 +100,7 @@ def summary_context(request, case, *, transition_form=None, done="") -> dict:
         "transition_errors": _errors_outside_moves(transition_form, moves),
         "assign_form": bool(assign_candidates),
         "assign_candidates": assign_candidates,
+        "suggestion": suggestion,
         "done": done,
     }
 

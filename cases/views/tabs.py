@@ -6,7 +6,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from cases.selectors import can_change_case
 
 # A form with errors comes back re-rendered with this status; htmx swaps it in
-# (static/js/htmx-swap-errors.js). Not 400: in DEBUG, django-htmx's script replaces the whole page
+# (the htmx-config in templates/base.html). Not 400: in DEBUG, django-htmx's script replaces the whole page
 # with a 400 answer to an htmx request.
 FORM_ERRORS = 422
 
@@ -41,7 +41,7 @@ def service_errors_onto(form, error: ValidationError) -> None:
 
 def may_change(request, case) -> bool:
     """`can_change_case` for the signed-in user, asked once per request and shared by the summary
-    and the tabs (the same cache as cases.views.sections.common.may_change)."""
+    and the tabs."""
     answers = request.__dict__.setdefault("_srp_may_change", {})
     if case.pk not in answers:
         answers[case.pk] = can_change_case(request.user, case)

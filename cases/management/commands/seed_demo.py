@@ -34,6 +34,7 @@ from cases.models import (
     ContactLog,
     Goal,
     Incident,
+    Notification,
     RiskAssessment,
     RiskLevel,
     SupportType,
@@ -123,13 +124,21 @@ EXTRA_LANGUAGES = {
     ("ams", "caseworker1"): {"yue": "native"},
 }
 # Weekly rota per slot: (weekday, local start, local end). 22:00-02:00 runs past midnight.
+# A full team has a caseworker or coordinator on shift every day, from 09:00 to 22:00 on weekdays and
+# from 10:00 to 18:00 at weekends, so that a new request finds someone on shift to suggest during
+# most of the week; the nights keep their gaps.
 SHIFT_SLOTS = {
-    "coordinator": [(1, clock(10), clock(12)), (5, clock(10), clock(14))],
-    "caseworker1": [(0, clock(13), clock(18)), (1, clock(13), clock(18))],
-    "caseworker2": [(2, clock(13), clock(18)), (4, clock(22), clock(2))],
+    "coordinator": [(1, clock(10), clock(12)), (5, clock(10), clock(14)), (0, clock(18), clock(22)),
+                    (3, clock(18), clock(22))],
+    "caseworker1": [(0, clock(13), clock(18)), (1, clock(13), clock(18)), (2, clock(9), clock(13)),
+                    (3, clock(9), clock(13)), (4, clock(9), clock(13)), (2, clock(18), clock(22)),
+                    (4, clock(18), clock(22)), (5, clock(14), clock(18)), (6, clock(14), clock(18))],
+    "caseworker2": [(2, clock(13), clock(18)), (4, clock(22), clock(2)), (0, clock(9), clock(13)),
+                    (1, clock(9), clock(13)), (3, clock(13), clock(18)), (4, clock(13), clock(18)),
+                    (1, clock(18), clock(22)), (6, clock(10), clock(14))],
     "intake": [(0, clock(9), clock(13)), (2, clock(9), clock(13)), (4, clock(9), clock(13))],
     "interpreter": [(3, clock(14), clock(17))],
-}
+}  # fmt: skip
 
 # --- Partners -----------------------------------------------------------------------------------------
 # The real partner organisations carry no contact details here: those are kept by the team.
@@ -493,6 +502,8 @@ class Command(BaseCommand):
             for seeder in seeders:
                 with transaction.atomic():
                     seeder.run()
+            # The demo's past assignments are old news: their notices start read.
+            Notification.objects.filter(case__in=self.demo_cases(), read_at__isnull=True).update(read_at=self.now)
         elapsed = time.monotonic() - started
 
         after = {model: model.objects.count() for model in COUNTED}
@@ -562,7 +573,7 @@ class Command(BaseCommand):
                         display_name=DISPLAY_NAMES[spec.prefix][position],
                         languages=languages,
                         skills=[self.support_types[code] for code in skills],
-                        capacity=12 if role == Role.CASEWORKER else 6,
+                        capacity=24 if role == Role.CASEWORKER else 6,
                         time_zone=spec.time_zone,
                     )
                     user = volunteer.user
@@ -706,7 +717,8 @@ class CaseSeeder:
                 self.assess(by=self.coordinator)
         if scenario.status == S.TRIAGED:
             return self.case
-        self.keep(case_assign(case=self.case, to=self.pic, by=self.coordinator))
+        # The demo spreads cases at random: some people end up over capacity, as happens.
+        self.keep(case_assign(case=self.case, to=self.pic, by=self.coordinator, override_capacity=True))
         if scenario.status == S.ASSIGNED:
             if rng.random() < 0.5:
                 self.log_contacts(1)

@@ -7,12 +7,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from cases.selectors import can_change_case
-
-# Field errors come back with this status and the form re-rendered. htmx swaps it in
-# (static/js/htmx-swap-errors.js); 400 would also be swapped there, but django-htmx's debug
-# handler replaces the whole page with a 400 response when DEBUG is on.
-FORM_ERRORS = 422
+from cases.views.tabs import may_change
 
 DATE_INPUT = {"type": "date"}
 
@@ -31,14 +26,6 @@ class PersonChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj):
         return obj.display_name
-
-
-def may_change(request, case) -> bool:
-    """`can_change_case` for the signed-in user, asked once per request."""
-    answers = request.__dict__.setdefault("_srp_may_change", {})
-    if case.pk not in answers:
-        answers[case.pk] = can_change_case(request.user, case)
-    return answers[case.pk]
 
 
 def keep(request, **state) -> None:

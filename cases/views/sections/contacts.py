@@ -9,21 +9,14 @@ from django.db.models import Q
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases.models import CaseMember, ContactChannel, ContactLog
 from cases.selectors import can_log_contact, get_case_for_user
 from cases.services import contact_log_add
-from cases.views.sections.common import (
-    FORM_ERRORS,
-    PersonChoiceField,
-    datetime_local_input,
-    keep,
-    kept,
-    tab_messages,
-    tab_response,
-)
-from cases.views.tabs import Tab, service_errors_onto
+from cases.views.sections.common import PersonChoiceField, datetime_local_input, keep, kept, tab_messages, tab_response
+from cases.views.tabs import FORM_ERRORS, Tab, service_errors_onto
 from regions.models import Membership, Role
 
 PAGE_SIZE = 50
@@ -57,7 +50,9 @@ class ContactForm(forms.Form):
     duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=1, max_value=24 * 60, required=False)
     interpreter_used = forms.BooleanField(label=_("An interpreter was used"), required=False)
     interpreter = PersonChoiceField(label=_("Interpreter"), queryset=None, required=False, empty_label="—")
-    summary = forms.CharField(label=_("Summary"), max_length=10000, widget=forms.Textarea(attrs={"rows": 3}))
+    summary = forms.CharField(
+        label=pgettext_lazy("contact log", "Summary"), max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     follow_up_due = forms.DateTimeField(label=_("Next follow-up"), required=False, widget=datetime_local_input())
 
     def __init__(self, *args, case, **kwargs):

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from cases.models import Incident
 from cases.selectors import get_case_for_user
 from cases.services import incident_record
-from cases.views.sections.common import FORM_ERRORS, date_input, keep, kept, may_change, tab_messages, tab_response
-from cases.views.tabs import Tab, service_errors_onto
+from cases.views.sections.common import date_input, keep, kept, tab_messages, tab_response
+from cases.views.tabs import FORM_ERRORS, Tab, may_change, service_errors_onto
 
 
 def may_see_incidents(user, case) -> bool:

@@ -13,17 +13,8 @@ from django.views.decorators.http import require_POST
 from cases.models import AssistancePlan, CaseMember, Goal, SupportType
 from cases.selectors import get_case_for_user
 from cases.services import goal_add, goal_set_status, goal_update
-from cases.views.sections.common import (
-    FORM_ERRORS,
-    PersonChoiceField,
-    date_input,
-    keep,
-    kept,
-    may_change,
-    tab_messages,
-    tab_response,
-)
-from cases.views.tabs import Tab, service_errors_onto
+from cases.views.sections.common import PersonChoiceField, date_input, keep, kept, tab_messages, tab_response
+from cases.views.tabs import FORM_ERRORS, Tab, may_change, service_errors_onto
 from regions.models import Membership
 
 G = Goal.Status

@@ -7,13 +7,14 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import Consent, SupportType
 from cases.selectors import get_case_for_user
 from cases.services import consent_record
-from cases.views.sections.common import FORM_ERRORS, keep, kept, may_change, tab_messages, tab_response
-from cases.views.tabs import Tab, service_errors_onto
+from cases.views.sections.common import keep, kept, tab_messages, tab_response
+from cases.views.tabs import FORM_ERRORS, Tab, may_change, service_errors_onto
 from partners.models import Referral
 from partners.selectors import partners_for_referral
 from partners.services import allowed_referral_transitions, referral_propose, referral_transition
@@ -119,7 +120,9 @@ class ConsentForm(forms.Form):
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
     )
-    note = forms.CharField(label=_("Note"), max_length=200, required=False, help_text=_("How and when she said it."))
+    note = forms.CharField(
+        label=pgettext_lazy("consent", "Note"), max_length=200, required=False, help_text=_("How and when she said it.")
+    )
 
 
 def _referral_form(case, *, data=None, initial=None) -> ReferralForm:

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 from cases.models import RISK_CHECKLIST, RiskLevel
 from cases.selectors import get_case_for_user
 from cases.services import risk_assess
-from cases.views.sections.common import FORM_ERRORS, keep, kept, may_change, tab_messages, tab_response
-from cases.views.tabs import Tab, service_errors_onto
+from cases.views.sections.common import keep, kept, tab_messages, tab_response
+from cases.views.tabs import FORM_ERRORS, Tab, may_change, service_errors_onto
 
 HISTORY_SIZE = 20
 SEVERE = {RiskLevel.HIGH, RiskLevel.CRITICAL}

@@ -1,0 +1,92 @@
+"""What is waiting for one person, at the top of their dashboard: new notices ("New for you") and
+the hand-overs they should acknowledge; and the two actions on them (mark read, acknowledge).
+
+A notice says only a case reference and what happened, never a nickname or a story: notices may
+be read on a shared screen. Each list is one query; neither grows the dashboard's query count with
+the number of rows.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cases.models import HandOver, Notification
+from cases.selectors import cases_visible_to, handovers_waiting_for, unread_notifications
+from cases.services import handover_acknowledge, notification_mark_read
+
+NOTICES_LIMIT = 10
+HANDOVERS_LIMIT = 20
+
+
+def for_you(user, *, now=None) -> dict:
+    """The dashboard's "for you" context: unread notices (the newest few, and whether there are
+    more) and the hand-overs waiting for `user`. Two queries."""
+    now = now or timezone.now()
+    notices = list(unread_notifications(user)[: NOTICES_LIMIT + 1])
+    handovers = list(handovers_waiting_for(user, now=now)[: HANDOVERS_LIMIT + 1])
+    return {
+        "notices": notices[:NOTICES_LIMIT],
+        "more_notices": len(notices) > NOTICES_LIMIT,
+        "handovers_waiting": handovers[:HANDOVERS_LIMIT],
+        "more_handovers": len(handovers) > HANDOVERS_LIMIT,
+    }
+
+
+def _next_url(request) -> str:
+    url = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return url if url and safe else ""
+
+
+def _answer(request, done: str = "", error: str = "", status: int = 200):
+    """htmx from the dashboard: the "for you" part again; otherwise a message and a redirect to a
+    local `next` or the dashboard."""
+    next_url = _next_url(request)
+    if request.htmx and not next_url:
+        context = {**for_you(request.user), "for_you_done": done, "for_you_error": error}
+        return render(request, "cases/_dashboard_for_you.html", context, status=status)
+    if done:
+        messages.success(request, done)
+    if error:
+        messages.error(request, error)
+    return redirect(next_url or "dashboard")
+
+
+@require_POST
+def notification_read(request, pk):
+    """Mark one of my notices read. Someone else's notice, or none: 404."""
+    notification = Notification.objects.filter(pk=pk, user=request.user).select_related("case").first()
+    if notification is None:
+        raise Http404("No such notice.")
+    notification_mark_read(notification=notification, by=request.user)
+    return _answer(request, done=_("Marked as read: %(text)s") % {"text": notification.text})
+
+
+@require_POST
+def handover_acknowledge_view(request, pk):
+    """Acknowledge a hand-over. One of a case outside my scope (or none): 404; one that is not mine
+    to acknowledge: 403 (from the service); acknowledged already: the message, nothing changes."""
+    handover = (
+        HandOver.objects.filter(pk=pk, case__in=cases_visible_to(request.user).values("pk"))
+        .select_related("case__region")
+        .first()
+    )
+    if handover is None:
+        raise Http404("No such hand-over.")
+    try:
+        handover_acknowledge(handover=handover, by=request.user)
+    except ValidationError as error:
+        return _answer(request, error=" ".join(error.messages), status=422)
+    return _answer(request, done=_("Hand-over on %(reference)s acknowledged.") % {"reference": handover.case.reference})
+
+
+urlpatterns = [
+    path("notifications/<int:pk>/read/", notification_read, name="notification_read"),
+    path("handovers/<int:pk>/acknowledge/", handover_acknowledge_view, name="handover_acknowledge"),
+]
