@@ -7,26 +7,16 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Consent
-from cases.services import case_assign, case_transition, consent_record
+from cases.services import case_transition, consent_record
 from cases.tests.factories import CaseFactory, support_type
+from cases.tests.tab_people import HTMX, PEOPLE, sign_in
 from partners.models import Referral
 from partners.tests.factories import PartnerFactory, ReferralFactory
 from regions.tests.factories import RegionFactory
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
-PEOPLE = ["in_charge", "coordinator_a", "caseworker_a", "caseworker_b", "case_interpreter", "interpreter_a", None]
 R = Referral.Status
-
-
-@pytest.fixture
-def case(world, person, grant):
-    """case_a, active, in the charge of a Brussels caseworker (caseworker_a is not in charge)."""
-    world.in_charge = person("in_charge")
-    grant(world.in_charge, world.brussels, "caseworker")
-    case_assign(case=world.case_a, to=world.in_charge, by=world.coordinator_a)
-    return case_transition(case=world.case_a, to="active", by=world.in_charge)
 
 
 @pytest.fixture
@@ -39,11 +29,6 @@ def maple(db):
 @pytest.fixture
 def referral(world, case, maple):
     return ReferralFactory(case=case, partner=maple, created_by=world.in_charge, shared_fields=["nickname"])
-
-
-def sign_in(client, world, who):
-    if who is not None:
-        client.force_login(getattr(world, who))
 
 
 def tab_url(case):

@@ -4,27 +4,10 @@ import pytest
 from django.urls import reverse
 
 from cases.models import RISK_CHECKLIST, RiskAssessment
-from cases.services import case_assign, case_transition
 from cases.tests.factories import RiskAssessmentFactory
+from cases.tests.tab_people import HTMX, PEOPLE, sign_in
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
-PEOPLE = ["in_charge", "coordinator_a", "caseworker_a", "caseworker_b", "case_interpreter", "interpreter_a", None]
-
-
-@pytest.fixture
-def case(world, person, grant):
-    """case_a, active, in the charge of a Brussels caseworker (caseworker_a is not in charge)."""
-    world.in_charge = person("in_charge")
-    grant(world.in_charge, world.brussels, "caseworker")
-    case_assign(case=world.case_a, to=world.in_charge, by=world.coordinator_a)
-    return case_transition(case=world.case_a, to="active", by=world.in_charge)
-
-
-def sign_in(client, world, who):
-    if who is not None:
-        client.force_login(getattr(world, who))
 
 
 def tab_url(case):
