@@ -3,6 +3,11 @@
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.core.management.commands import createcachetable
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import translation
 
 from cases.models import CaseMember
@@ -10,6 +15,7 @@ from cases.services import case_member_add
 from cases.tests.factories import CaseFactory
 from regions.services import membership_grant
 from regions.tests.factories import RegionFactory
+from srp.cache import UNREACHABLE
 from volunteers.tests.factories import UserFactory, VolunteerFactory
 
 
@@ -20,6 +26,33 @@ def _english_unless_a_test_says_otherwise():
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database has the database cache's table even when this run's cache is Redis
+    (createcachetable makes only the tables of the caches configured): the workers some tests start
+    without REDIS_URL, on the filesystem broker, use the database cache."""
+    with django_db_blocker.unblock():
+        command = createcachetable.Command()
+        command.verbosity = 0
+        command.create_table(DEFAULT_DB_ALIAS, settings.DATABASE_CACHE_TABLE, dry_run=False)
+
+
+@pytest.fixture(autouse=True)
+def _an_empty_redis_cache():
+    """On the Redis cache (REDIS_URL) nothing rolls back between tests: delete this run's keys
+    (srp/settings/test.py gives them a prefix of their own) so that no count or flag carries over."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        try:
+            client = backend._cache.get_client(write=True)
+            keys = list(client.scan_iter(match=f"{backend.key_prefix}:*", count=1000))
+            if keys:
+                client.delete(*keys)
+        except UNREACHABLE:
+            pass  # a test that stops Redis finds out by itself
+    yield
 
 
 @pytest.fixture

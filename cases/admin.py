@@ -7,6 +7,9 @@ Two rules hold for every admin in the project:
 - A staff user who is not a superuser sees a case-related row only when its case is in their
   scope (`cases_visible_to`); anything else behaves exactly like a row that does not exist.
   See `CaseScopeMixin`.
+- Reading a case-related row here (its change form, its history) is a read of its case(s) and
+  goes into the access log, like the case page; a search in a list is logged as a search (the
+  term's keyed hash only). See `CaseScopeMixin.log_read`.
 
 Cases and everything hanging off them are created in the app, through `cases.services`: the
 admin offers no "add" and no "delete" for them (deleting is erasure, which belongs to the
@@ -15,6 +18,7 @@ retention job), and shows the fields that services own as read-only.
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, pgettext_lazy
@@ -38,6 +42,8 @@ from cases.models import (
     SupportType,
 )
 from cases.selectors import can_change_case, cases_visible_to
+from cases.services import access_log_record, access_log_record_many, search_detail
+from srp.crypto import search_digest
 from srp.languages import Language
 
 LANGUAGE_LABELS = dict(Language.choices)
@@ -107,9 +113,14 @@ class CaseScopeMixin:
     """Rows of cases the user may see, and changes only where they may change the case.
 
     Subclasses say how a row reaches its case: `scope` filters a queryset down to the visible
-    cases, `cases_of` gives the cases a row belongs to (for the write check). The defaults fit
-    models with a `case` foreign key.
+    cases, `cases_of` gives the cases a row belongs to (for the write check and the access log).
+    The defaults fit models with a `case` foreign key.
+
+    Opening a row's form or history is logged as `access_action` on each of its cases, before the
+    page is built; a list searched with a term is logged as a SEARCH.
     """
+
+    access_action = AccessLog.Action.VIEW_CASE
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -142,6 +153,45 @@ class CaseScopeMixin:
         if obj is None or request.user.is_superuser:
             return True
         return any(can_change_case(request.user, case) for case in self.cases_of(request, obj))
+
+    # --- The access log ---
+
+    def log_read(self, request, obj, part: str = "") -> None:
+        """`obj` is shown: one access-log row per case it belongs to (none: a row without a case)."""
+        detail = f"admin: {self.opts.model_name} #{obj.pk}" + (f" {part}" if part else "")
+        cases = [getattr(case, "pk", case) for case in self.cases_of(request, obj)]
+        access_log_record_many(
+            user=request.user, action=self.access_action, request=request, cases=cases, detail=detail
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            self.log_read(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._log_history_read(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._log_history_read(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _log_history_read(self, request, object_id) -> None:
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None:
+            self.log_read(request, obj, "history")
+
+    def changelist_view(self, request, extra_context=None):
+        query = request.GET.get(SEARCH_VAR, "")
+        if search_digest(query):
+            access_log_record(
+                user=request.user,
+                action=AccessLog.Action.SEARCH,
+                request=request,
+                detail=search_detail(f"admin {self.opts.model_name}", q=query),
+            )
+        return super().changelist_view(request, extra_context)
 
 
 class ClientScopeMixin(CaseScopeMixin):
@@ -223,9 +273,11 @@ class ClientAdmin(ClientScopeMixin, HistoryAdmin):
 class ClientIdentityAdmin(ClientScopeMixin, HistoryAdmin):
     """Identifying details: only for superusers and holders of `cases.reveal_clientidentity`.
 
-    Identifying fields never appear in the list, in search or in `__str__`; opening one is a
-    reveal and goes into the access log.
+    Identifying fields never appear in the list, in search or in `__str__`; opening one (or its
+    history) is a reveal and goes into the access log, on each of her cases.
     """
+
+    access_action = AccessLog.Action.REVEAL_IDENTITY
 
     list_display = ("id", "client")
     list_select_related = ("client",)
@@ -244,24 +296,6 @@ class ClientIdentityAdmin(ClientScopeMixin, HistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         return self.may_reveal(request) and super().has_change_permission(request, obj)
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
-            case_id = (
-                visible_cases(request)
-                .filter(client_id=obj.client_id)
-                .order_by("-received_at")
-                .values_list("pk", flat=True)
-                .first()
-            )
-            AccessLog.objects.create(
-                user=request.user,
-                case_id=case_id,
-                action=AccessLog.Action.REVEAL_IDENTITY,
-                ip_address=request.META.get("REMOTE_ADDR") or None,
-                detail=f"Admin: identity of client #{obj.client_id}",
-            )
-        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 @admin.register(Consent)
@@ -406,10 +440,10 @@ class HandOverAdmin(CaseScopeMixin, HistoryAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(CaseScopeMixin, admin.ModelAdmin):
-    """In-app notices (a reference and a kind, nothing else): read-only here."""
+    """Notices (a reference and a kind, nothing else) and their e-mails: read-only here."""
 
-    list_display = ("id", "user", "case", "kind", "created_at", "read_at")
-    list_filter = ("kind",)
+    list_display = ("id", "user", "case", "kind", "created_at", "read_at", "email", "emailed_at")
+    list_filter = ("kind", "email")
     list_select_related = ("user", "case")
     search_fields = ("case__reference",)
     show_full_result_count = False
@@ -442,8 +476,13 @@ class RiskAssessmentAdmin(CaseScopeMixin, HistoryAdmin):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(CaseScopeMixin, admin.ModelAdmin):
-    """Append-only: nothing is added, changed or deleted here."""
+    """Append-only: nothing is added, changed or deleted here. Reading it is logged too.
 
+    The search finds a case reference, a username, or the searches made for a term: what is
+    typed is also hashed as the access log hashes search terms (`srp.crypto.search_digest`), so
+    "Li Wei" finds every search for "li  wei" without the log ever holding the words."""
+
+    access_action = AccessLog.Action.VIEW_ACCESS_LOG
     list_display = ("at", "action", "user", "case", "ip_address", "detail")
     list_filter = ("action",)
     list_select_related = ("user", "case")
@@ -452,3 +491,17 @@ class AccessLogAdmin(CaseScopeMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def cases_of(self, request, obj):
+        return [obj.case_id] if obj.case_id else []
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        digest = search_digest(search_term)
+        if digest:
+            results |= queryset.filter(action=AccessLog.Action.SEARCH, detail__contains=digest)
+        return results, may_have_duplicates
+
+    def changelist_view(self, request, extra_context=None):
+        access_log_record(user=request.user, action=AccessLog.Action.VIEW_ACCESS_LOG, request=request, detail="admin")
+        return super().changelist_view(request, extra_context)

@@ -1,8 +1,13 @@
 import re
+from html import escape as escape_text
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.forms.utils import flatatt
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.models import (
     SUPPORT_TYPE_LABELS,
@@ -111,6 +116,25 @@ class DuplicateCheckForm(forms.Form):
         self.fields["region"].queryset = regions
 
 
+class ManyOptionsSelect(forms.Select):
+    """A <select> of flat (value, label) choices written out in one pass: Django renders each
+    option through a template of its own, which for a network admin's thousands of people cost
+    more than the rest of the case list. Same markup, attributes and escaping."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        final_attrs["name"] = name
+        chosen = {str(v) for v in self.format_value(value)}
+        # Escaped as django.utils.html.escape does (html.escape of the text), without a SafeString
+        # and a format_html per option: thousands of them.
+        options = "\n".join(
+            f'<option value="{escape_text(str(key))}"{" selected" if str(key) in chosen else ""}>'
+            f"{escape_text(str(label))}</option>"
+            for key, label in self.choices
+        )
+        return format_html("<select{}>\n{}\n</select>", flatatt(final_attrs), mark_safe(options))  # noqa: S308 - every part escaped above
+
+
 class CaseFilterForm(forms.Form):
     """The case list's filters, search and sort, read from the query string."""
 
@@ -137,7 +161,7 @@ class CaseFilterForm(forms.Form):
         label=_("Risk"), choices=RiskLevel.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     support_need = forms.ChoiceField(label=_("Support need"), required=False)
-    person_in_charge = forms.ChoiceField(label=_("Person in charge"), required=False)
+    person_in_charge = forms.ChoiceField(label=_("Person in charge"), required=False, widget=ManyOptionsSelect)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     received_from = forms.DateField(
         label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -148,7 +172,8 @@ class CaseFilterForm(forms.Form):
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORTS, required=False)
 
     def __init__(self, *args, regions, people, **kwargs):
-        """`regions`: the regions whose cases the user sees; `people`: who may be in charge there.
+        """`regions`: the regions whose cases the user sees; `people`: (id, name) of who may be in
+        charge there.
         Both are read once here, so rendering and validating the form cost no further queries."""
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
@@ -160,7 +185,7 @@ class CaseFilterForm(forms.Form):
         self.fields["person_in_charge"].choices = [
             ("", _("Anyone")),
             ("none", _("Nobody yet")),
-            *((str(p.pk), p.display_name) for p in people),
+            *((str(pk), name) for pk, name in people),
         ]
 
     def uses_more_filters(self) -> bool:
@@ -382,3 +407,17 @@ class CaseMemberRemoveForm(forms.Form):
         if not reason:
             raise forms.ValidationError(_("Say why this person leaves the case."))
         return reason
+
+
+class ConsentForm(forms.Form):
+    """Her answer for one purpose (storing her data, being contacted, sharing with a partner)."""
+
+    given = forms.TypedChoiceField(
+        label=_("Her answer"),
+        choices=[("yes", _("Yes, she agrees")), ("no", _("No, she refuses"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=pgettext_lazy("consent", "Note"), max_length=200, required=False, help_text=_("How and when she said it.")
+    )

@@ -1,14 +1,22 @@
+import os
+import secrets
+
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.db import connection, models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from cases.fields import BlindIndexField, EncryptedCharField, EncryptedDateField, EncryptedTextField
 from srp.languages import language_list_field
+from srp.triggers import AppendOnly
 
 # --- Reference data -------------------------------------------------------------------------
 
@@ -146,7 +154,11 @@ class Client(models.Model):
     class Meta:
         verbose_name = pgettext_lazy("person helped", "client")
         verbose_name_plural = pgettext_lazy("person helped", "clients")
-        indexes = [models.Index(fields=["nickname"], name="client_nickname")]
+        indexes = [
+            models.Index(fields=["nickname"], name="client_nickname"),
+            # The case list's search by part of a nickname (icontains: UPPER(nickname) LIKE '%…%').
+            GinIndex(OpClass(Upper("nickname"), name="gin_trgm_ops"), name="client_nickname_trgm"),
+        ]
 
     def __str__(self):
         return _("Client #%(id)s") % {"id": self.pk}
@@ -158,20 +170,25 @@ IDENTITY_FIELDS = ["legal_name", "phone", "messenger_id", "address", "date_of_bi
 class ClientIdentity(models.Model):
     """Identifying details, apart from the profile and shown only with `cases.reveal_clientidentity`.
 
-    Encryption at rest arrives with the data-protection issue. History records that these details
-    changed and who changed them, never their content.
+    Encrypted at rest; history records that these details changed and who changed them, never
+    their content (not even as ciphertext).
     """
 
     client = models.OneToOneField(
         Client, on_delete=models.CASCADE, related_name="identity", verbose_name=pgettext_lazy("person helped", "client")
     )
-    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
-    messenger_id = models.CharField(_("messenger ID"), max_length=100, blank=True)
-    address = models.TextField(_("address"), blank=True)
-    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
-    id_document_number = models.CharField(_("identity document number"), max_length=60, blank=True)
-    history = HistoricalRecords(excluded_fields=IDENTITY_FIELDS)
+    # --- Encrypted at rest (cases/fields.py, srp/crypto.py): the columns hold Fernet tokens. ---
+    legal_name = EncryptedCharField(_("legal name"), max_length=200, blank=True)
+    phone = EncryptedCharField(_("phone"), max_length=40, blank=True)
+    messenger_id = EncryptedCharField(_("messenger ID"), max_length=100, blank=True)
+    address = EncryptedTextField(_("address"), blank=True)
+    date_of_birth = EncryptedDateField(_("date of birth"), null=True, blank=True)
+    id_document_number = EncryptedCharField(_("identity document number"), max_length=60, blank=True)
+    # Keyed hashes for the intake's exact-match duplicate check (set on every save).
+    phone_index = BlindIndexField(source="phone", kind="phone")
+    messenger_index = BlindIndexField(source="messenger_id", kind="messenger")
+    history = HistoricalRecords(excluded_fields=[*IDENTITY_FIELDS, "phone_index", "messenger_index"])
+    # --- end encrypted at rest ---
 
     class Meta:
         verbose_name = _("client identity")
@@ -318,7 +335,27 @@ class Case(models.Model):
                 name="case_open_pic_followup",
             ),
             models.Index(fields=["region", "status", "risk_level"], name="case_region_status_risk"),
+            # The escalation sweep: requests nobody has taken on yet, oldest first.
+            models.Index(
+                fields=["received_at"],
+                condition=Q(person_in_charge__isnull=True, status__in=["new", "triaged"]),
+                name="case_unassigned_received",
+            ),
+            # The reminder sweep: open cases by next follow-up, every region at once.
+            models.Index(fields=["next_follow_up_due"], condition=~Q(status="closed"), name="case_open_followup"),
             models.Index(fields=["region", "-received_at"], name="case_region_received"),
+            # The case list's default order (newest first, the id breaking ties) across every
+            # region, for a network admin: a top-N sort of a million rows otherwise.
+            models.Index(fields=["-received_at", "-id"], name="case_received_newest"),
+            # The dashboard's counts of the regions' open cases (one FILTER aggregate): every column
+            # the aggregate reads, so that it can be an index-only scan. My own open cases (a few
+            # dozen) are found through case_open_pic_followup.
+            models.Index(
+                fields=["region", "status", "risk_level"],
+                include=["person_in_charge", "next_follow_up_due", "id"],
+                condition=~Q(status="closed"),
+                name="case_open_region_counts",
+            ),
         ]
 
     def __str__(self):
@@ -440,39 +477,92 @@ class HandOver(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app notice to one person about one case. Its text is built from the case's reference
-    only, never from the nickname or her story: notices may be read on a shared screen."""
+    """A notice to one person: in the app (the bell, the list, the dashboard's "for you") and, by
+    their choice, by e-mail. Its text is built from a case reference and what happened, never from
+    a nickname, a name or her story: notices and e-mails may be read on a shared screen or phone.
+
+    `key` says what the notice is about, for whom and for which period ("escalation:c12:u7",
+    "overdue:u7:2026-03-02"): it is unique, so a rule that runs twice, or two workers at once,
+    notify nobody twice (cases/notifications.py inserts with ON CONFLICT DO NOTHING). The row is also
+    the e-mail's outbox entry: `email` is pending until a worker sent it (`emailed_at`)."""
 
     class Kind(models.TextChoices):
         ASSIGNED = "assigned", _("Assigned to you")
         HANDOVER = "handover", _("Hand-over for you")
+        HANDOVER_WAITING = "handover_waiting", _("Hand-over still to acknowledge")
+        ESCALATION = "escalation", _("Request with nobody in charge")
+        RISK_ALERT = "risk_alert", _("High or critical risk")
+        FOLLOW_UP_DUE = "follow_up_due", _("Follow-up due tomorrow")
+        GOAL_DUE = "goal_due", _("Goal due tomorrow")
+        OVERDUE = "overdue", _("Overdue on your cases (daily)")
+        TEAM_OVERDUE = "team_overdue", _("Long overdue in your region (daily)")
+        REFERRAL_UNANSWERED = "referral_unanswered", _("Referral not answered")
+        SHIFT_STARTING = "shift_starting", _("Shift starting soon")
+
+    class Email(models.TextChoices):
+        NONE = "", _("Not by e-mail")
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Gave up")
+        CANCELLED = "cancelled", _("No longer needed")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("user")
     )
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications", verbose_name=_("case")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    key = models.CharField(_("uniqueness key"), max_length=120, unique=True)
+    # What the text needs besides the reference: counts, references, a level, a shift's time. Never free text.
+    details = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("caused by"),
+        help_text=_("Who did what caused it, or the system account for scheduled reminders."),
+    )
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email = models.CharField(_("e-mail"), max_length=10, choices=Email.choices, default=Email.NONE, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(_("e-mail attempts"), default=0)
+    email_retry_at = models.DateTimeField(_("next e-mail attempt"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email="sent", emailed_at__isnull=False) | (~Q(email="sent") & Q(emailed_at__isnull=True)),
+                name="notification_sent_has_time",
+            ),
+        ]
         indexes = [
             models.Index(fields=["user", "-created_at"], condition=Q(read_at__isnull=True), name="notification_unread"),
+            models.Index(fields=["user", "-id"], name="notification_user_recent"),
+            # The e-mail outbox: what the drain still has to send, oldest first.
+            models.Index(fields=["created_at"], condition=Q(email="pending"), name="notification_email_pending"),
         ]
 
     def __str__(self):
         return _("Notice #%(id)s to user #%(user)s") % {"id": self.pk, "user": self.user_id}
 
+    def get_absolute_url(self) -> str:
+        from cases.notifications import notification_url
+
+        return notification_url(self)
+
     @property
     def text(self) -> str:
-        """What the notice says: the case's reference and what happened, nothing else."""
-        what = {"reference": self.case.reference}
-        if self.kind == self.Kind.HANDOVER:
-            return _("A hand-over on %(reference)s is waiting for you.") % what
-        return _("%(reference)s was assigned to you.") % what
+        """What the notice says: a case reference (or a few, or a shift's time) and what happened."""
+        from cases.notifications import notification_text
+
+        return notification_text(self)
 
 
 # --- Plan, contacts, incidents, risk ------------------------------------------------------------
@@ -548,6 +638,8 @@ class Goal(models.Model):
                 condition=Q(status__in=["planned", "in_progress"]),
                 name="goal_open_owner_due",
             ),
+            # The reminder sweep: open goals by due date, every owner at once.
+            models.Index(fields=["due_date"], condition=Q(status__in=["planned", "in_progress"]), name="goal_open_due"),
         ]
 
     def __str__(self):
@@ -765,8 +857,35 @@ class Consent(models.Model):
         return self.given and self.withdrawn_at is None
 
 
+class AccessLogQuerySet(models.QuerySet):
+    """Bulk changes are refused here with a clear message; the database refuses them anyway (the
+    `append_only` trigger), also for a plain manager such as `AccessLog._base_manager` or raw SQL."""
+
+    def update(self, **kwargs):
+        raise ValidationError(_("The access log is append-only: entries cannot be changed."))
+
+    def delete(self):
+        raise ValidationError(_("The access log is append-only: entries cannot be deleted."))
+
+
 class AccessLog(models.Model):
-    """Append-only record of reads: who opened which case, revealed an identity, exported what."""
+    """Append-only record of reads: who opened which case (the page, a tab, the admin), searched,
+    revealed an identity, downloaded a file, exported her data or read this log, from which IP
+    address and when (UTC). Written by `cases.services.access_log_record` in the request that
+    reads, before the response is built: a read that cannot be logged is not shown.
+
+    Rows are never changed or deleted: the model refuses (`save` of an existing row, `delete`, and
+    the queryset's `update`/`delete`), and so does the database, whatever sends the SQL (a
+    `srp.triggers.AppendOnly` trigger on UPDATE and DELETE, which `pgtrigger.ignore` cannot switch
+    off). TRUNCATE is left to the database's owner. `user` and `case` are PROTECT: a user or case
+    with access-log rows cannot be deleted (people are deactivated; cases are anonymised by
+    erasure, never deleted).
+
+    `detail` says which part was read and holds nothing about her: a tab's slug ("plan"), "admin:
+    client #12", "attachment 31", counts of an export ("client data: 2 cases, 1 files"), a referral's
+    id. A search keeps only the keyed hashes of its terms (`srp.crypto.search_digest`), e.g.
+    "case list: q=<64 hex digits>". Never a search term in clear, a nickname, a name, a file name
+    or any free text someone typed."""
 
     class Action(models.TextChoices):
         VIEW_CASE = "view_case", _("Opened a case")
@@ -774,6 +893,7 @@ class AccessLog(models.Model):
         SEARCH = "search", _("Searched")
         EXPORT = "export", _("Exported")
         DOWNLOAD = "download", _("Downloaded an attachment")
+        VIEW_ACCESS_LOG = "view_access_log", _("Read who opened the case")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("user")
@@ -786,11 +906,14 @@ class AccessLog(models.Model):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     detail = models.CharField(_("detail"), max_length=200, blank=True)
 
+    objects = AccessLogQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("access log entry")
         verbose_name_plural = _("access log")
-        ordering = ["-at"]
-        indexes = [models.Index(fields=["case", "-at"], name="accesslog_case_recent")]
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["case", "-at", "-id"], name="accesslog_case_recent")]
+        triggers = [AppendOnly(name="append_only")]
 
     def __str__(self):
         return _("%(action)s by user #%(user)s at %(at)s UTC") % {
@@ -806,3 +929,103 @@ class AccessLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("The access log is append-only: entries cannot be deleted."))
+
+
+# --- Attachments, erasure and subject access (issue 5, parts 9 and 10) -----------------------------
+# Files on a case are kept outside the web root (settings.ATTACHMENT_ROOT) and reach a browser only
+# through the scoped, logged download view; an erasure or retention run empties a client's records
+# and leaves a ClientErasure row saying when, by whom and why (never what was erased).
+
+
+class AttachmentStorage(FileSystemStorage):
+    """The attachments' folder, read from settings on every use (tests point it elsewhere). It has
+    no URL: nothing serves it but `cases.views.sections.files.attachment_download`."""
+
+    @property
+    def base_location(self):
+        return str(settings.ATTACHMENT_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):
+        raise ValueError("Attachments have no URL; they are served only by the download view.")
+
+
+def attachment_storage_name(_instance, _filename) -> str:
+    """A random name in a two-letter folder: never the uploaded file's name, nothing to guess."""
+    token = secrets.token_hex(16)
+    return f"{token[:2]}/{token}"
+
+
+class Attachment(models.Model):
+    """A file on a case (a photo of an injury, a court letter), checked by its content, stripped of
+    metadata and stored under a random name. Only `cases.attachments` writes these."""
+
+    class FileType(models.TextChoices):
+        JPEG = "image/jpeg", "JPEG"
+        PNG = "image/png", "PNG"
+        WEBP = "image/webp", "WebP"
+        PDF = "application/pdf", "PDF"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("case"))
+    file = models.FileField(_("file"), storage=AttachmentStorage(), upload_to=attachment_storage_name, blank=True)
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(_("type"), max_length=40, choices=FileType.choices)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["-uploaded_at", "-pk"]
+        indexes = [models.Index(fields=["case", "-uploaded_at"], name="attachment_case_recent")]
+
+    def __str__(self):
+        return _("Attachment #%(id)s on case #%(case)s") % {"id": self.pk, "case": self.case_id}
+
+    @property
+    def extension(self) -> str:
+        return {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}[
+            self.content_type
+        ]
+
+
+class ClientErasure(models.Model):
+    """That a client's data was erased: when, by whom (None: the retention run) and why. It holds
+    nothing of what was erased."""
+
+    class Kind(models.TextChoices):
+        REQUEST = "request", _("On her request")
+        RETENTION = "retention", _("Retention period over")
+
+    client = models.OneToOneField(
+        Client, on_delete=models.PROTECT, related_name="erasure", verbose_name=pgettext_lazy("person helped", "client")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    erased_at = models.DateTimeField(_("erased at"), default=timezone.now)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("erased by"),
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    cases = models.PositiveIntegerField(_("cases"))
+
+    class Meta:
+        verbose_name = _("client erasure")
+        verbose_name_plural = _("client erasures")
+        ordering = ["-erased_at"]
+
+    def __str__(self):
+        return _("Erasure of client #%(client)s") % {"client": self.client_id}

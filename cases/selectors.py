@@ -5,12 +5,13 @@ from datetime import datetime, time, timedelta
 
 from django.db import models
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Upper
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from cases.models import Case, CaseGroupObjectPermission, CaseMember, CaseUserObjectPermission, RiskLevel
 from regions.selectors import active_memberships, region_ids_with_permission, user_has_region_permission
+from srp.crypto import blind_index
 from srp.scope_cache import memo
 
 
@@ -93,13 +94,29 @@ def can_log_contact(user, case: Case) -> bool:
     return can_change_case(user, case) or can_add_to_new_request(user, case)
 
 
-def get_case_for_user(user, pk, *, write: bool = False) -> Case:
+def may_read_access_log(user, case: Case) -> bool:
+    """Who may read a case's access log ("who has seen this"), of a case they may see already:
+    a coordinator of its region (`regions.view_region_access_log`, given with the role), a
+    holder of `cases.view_accesslog` (the "Auditors" group; a global permission, so it never
+    makes a case visible: an auditor reads the log of the cases in their scope), a superuser."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if user_has_region_permission(user, "view_region_access_log", case.region):
+        return True
+    return user.has_perm("cases.view_accesslog")
+
+
+def get_case_for_user(user, pk, *, write: bool = False, related: tuple[str, ...] = ()) -> Case:
     """The case `pk` if `user` may see it, else 404 — the same answer as for a case that does not
-    exist. With `write=True`, a user who may see but not change it gets PermissionDenied (403)."""
+    exist. With `write=True`, a user who may see but not change it gets PermissionDenied (403).
+    `related`: more relations to select with the case (what a tab reads of it, in the same query)."""
     from django.core.exceptions import PermissionDenied
 
     try:
-        case = cases_visible_to(user).select_related("region", "client", "person_in_charge__volunteer").get(pk=pk)
+        selected = ("region", "client", "person_in_charge__volunteer", *related)
+        case = cases_visible_to(user).select_related(*selected).get(pk=pk)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404("No case found.") from None
     if write and not can_change_case(user, case):
@@ -208,56 +225,40 @@ def _start_of_day(day):
 
 def case_list_people(*, region_ids):
     """The people who may be in charge of cases in these regions (caseworkers and coordinators
-    with an active membership), for the case list's "person in charge" filter. One query."""
+    with an active membership), for the case list's "person in charge" filter: (user id, display
+    name) pairs, as a network admin's list holds thousands. One query."""
     from django.contrib.auth import get_user_model
+    from django.db.models.functions import Coalesce
 
     members = active_memberships().filter(region_id__in=sorted(region_ids), role__in=ASSIGNABLE_ROLES)
     return (
         get_user_model()
         .objects.filter(pk__in=members.values("user_id"))
-        .select_related("volunteer")
         .order_by("volunteer__display_name", "username")
-    )
-
-
-def _handle_forms(contact_handle: str) -> tuple[str, str]:
-    """A channel handle as compared with stored messenger IDs (no whitespace, any case) and with
-    stored phone numbers (no whitespace, dots, dashes or brackets)."""
-    messenger = "".join(contact_handle.split())
-    phone = re.sub(r"[\s().\-]", "", contact_handle)
-    return messenger, phone if re.search(r"\d", phone) else ""
-
-
-def _regexp_strip(field: str, pattern: str):
-    return models.Func(
-        models.F(field), models.Value(pattern), models.Value(""), models.Value("g"), function="regexp_replace"
+        .values_list("pk", Coalesce("volunteer__display_name", "username"))
     )
 
 
 def possible_duplicates(*, user, region, nickname: str = "", contact_handle: str = "", limit: int = 10) -> list[Case]:
     """Cases of `region` that `user` can see and that may be the same woman asking again: her
     client has the same nickname (any case) or the same channel handle stored in its identity
-    (messenger ID or phone, spaces ignored). Newest first; each case says why it matched in
-    `same_nickname` (else the handle matched). Identity fields are compared in the database and
-    never loaded."""
+    (messenger ID or phone, spaces and case ignored). Newest first; each case says why it matched
+    in `same_nickname` (else the handle matched). Identity fields are encrypted: the handle is
+    compared through their blind indexes (srp.crypto.blind_index), never decrypted or loaded."""
     nickname = nickname.strip()
-    messenger, phone = _handle_forms(contact_handle)
+    messenger, phone = blind_index("messenger", contact_handle), blind_index("phone", contact_handle)
     match = Q()
     if nickname:
         match |= Q(client__nickname__iexact=nickname)
     if messenger:
-        match |= Q(handle_messenger=messenger.upper())
+        match |= Q(client__identity__messenger_index=messenger)
     if phone:
-        match |= Q(handle_phone=phone)
+        match |= Q(client__identity__phone_index=phone)
     if not match:
         return []
     cases = list(
         cases_visible_to(user)
         .filter(region=region)
-        .alias(
-            handle_messenger=Upper(_regexp_strip("client__identity__messenger_id", r"\s")),
-            handle_phone=_regexp_strip("client__identity__phone", r"[\s().-]"),
-        )
         .filter(match)
         .select_related("region", "client")
         .order_by("-received_at", "-pk")[:limit]
@@ -336,17 +337,70 @@ def handovers_waiting_for(user, *, now=None):
     )
 
 
-def unread_notifications(user):
-    """`user`'s notices not yet read, newest first, of cases they still see."""
+def _notification_scope(user) -> Q:
+    """Notices about a case the user still sees, and those about no case (digests, shifts). The
+    user's region and case ids are resolved first (memoised for the request), so this is a join on
+    literal lists, never a subquery over every case."""
+    if user.is_superuser:
+        return Q()
+    region_ids = sorted(region_ids_with_permission(user, "view_region_cases"))
+    case_ids = sorted(case_ids_granted(user, "view_case"))
+    return Q(case__isnull=True) | Q(case__region_id__in=region_ids) | Q(case_id__in=case_ids)
+
+
+def notifications_of(user):
+    """`user`'s notices, read or not, newest first, of cases they still see (or of no case)."""
     from cases.models import Notification
 
     if not user.is_authenticated or not user.is_active:
         return Notification.objects.none()
     return (
-        Notification.objects.filter(user=user, read_at__isnull=True, case__in=cases_visible_to(user).values("pk"))
+        Notification.objects.filter(_notification_scope(user), user=user)
         .select_related("case__region")
         .order_by("-created_at", "-pk")
     )
+
+
+def unread_notifications(user):
+    """`user`'s notices not yet read, newest first, of cases they still see (or of no case)."""
+    return notifications_of(user).filter(read_at__isnull=True)
+
+
+def unread_notification_count(user) -> int:
+    """The bell's number: one COUNT over the unread-notices index (plus the scope, memoised)."""
+    if not user.is_authenticated or not user.is_active:
+        return 0
+    return unread_notifications(user).order_by().count()
+
+
+def unread_notification_count_annotation():
+    """The bell's number as an annotation of the user's own query (srp.scope_cache): the same
+    count as `unread_notification_count`, with the scope read from the permission tables there
+    (the user is OuterRef("pk")); a superuser's notices are all in scope."""
+    from cases.models import Notification
+    from regions.models import RegionGroupObjectPermission, RegionUserObjectPermission
+
+    user = OuterRef(OuterRef("pk"))
+
+    def held(model, user_path, codename):
+        return model.objects.filter(**{user_path: user, "permission__codename": codename}).values("content_object_id")
+
+    in_scope = (
+        Q(user__is_superuser=True)
+        | Q(case__isnull=True)
+        | Q(case__region_id__in=held(RegionUserObjectPermission, "user", "view_region_cases"))
+        | Q(case__region_id__in=held(RegionGroupObjectPermission, "group__user", "view_region_cases"))
+        | Q(case_id__in=held(CaseUserObjectPermission, "user", "view_case"))
+        | Q(case_id__in=held(CaseGroupObjectPermission, "group__user", "view_case"))
+    )
+    counted = (
+        Notification.objects.filter(in_scope, user=OuterRef("pk"), read_at__isnull=True)
+        .order_by()
+        .values("user")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def case_handovers(case: Case, *, limit: int = 50):

@@ -5,13 +5,16 @@ in the history. They raise ValidationError (bad input: a message a person can ac
 PermissionDenied (the user may not do this); nothing is half-written either way.
 """
 
+import ipaddress
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django.views.decorators.debug import sensitive_variables
 from guardian.shortcuts import assign_perm, remove_perm
 
 from cases.models import (
@@ -31,6 +34,7 @@ from cases.models import (
     RiskAssessment,
     risk_score,
 )
+from cases.notifications import K, Notice, notice_key, notifications_settle, notify
 from cases.selectors import (
     can_add_to_new_request,
     can_change_case,
@@ -42,6 +46,7 @@ from cases.selectors import (
 from regions.models import Membership, Role
 from regions.selectors import user_has_region_permission
 from srp.audit import save_with_history
+from srp.crypto import search_digest
 from srp.scope_cache import forget
 from volunteers.models import Volunteer
 
@@ -84,6 +89,7 @@ def _next_reference(country: str, received_at: datetime) -> tuple[int, int, str]
     return year, number, f"{country}-{year}-{number:05d}"
 
 
+@sensitive_variables()  # security: her details are never in an error report
 @transaction.atomic
 def case_intake(
     *,
@@ -273,8 +279,12 @@ def case_assign(*, case: Case, to, by, reason: str = "", override_capacity: bool
             by=by,
             reason=gettext_noop("Hand-over on reassignment"),
         )
+    # The escalations about a request nobody was in charge of have served their purpose.
+    notifications_settle(case_id=case.pk, kinds=[K.ESCALATION])
     if to.pk != by.pk:
-        Notification.objects.create(user=to, case=case, kind=Notification.Kind.ASSIGNED)
+        now = timezone.now()
+        key = notice_key("assigned", f"c{case.pk}", f"{now:%Y%m%dT%H%M%S%f}", user_id=to.pk)
+        notify([Notice(to.pk, K.ASSIGNED, key, case.pk)], by=by, now=now)
     return case
 
 
@@ -483,8 +493,10 @@ def incident_record(
 
 @transaction.atomic
 def risk_assess(*, case: Case, by, answers: dict[str, bool], notes: str = "") -> RiskAssessment:
-    """Score the checklist, keep the assessment, and set the case's risk level to its result.
-    (Alerting coordinators on high and critical arrives with the notifications issue.)"""
+    """Score the checklist, keep the assessment, and set the case's risk level to its result. High
+    and critical alert the region's coordinators and the person in charge at once (cases/reminders.py)."""
+    from cases.reminders import risk_alert
+
     _require_model_permission(by, "cases.add_riskassessment")
     case = Case.objects.select_for_update(of=("self",)).select_related("region").get(pk=case.pk)
     _require_change(by, case)
@@ -497,6 +509,7 @@ def risk_assess(*, case: Case, by, answers: dict[str, bool], notes: str = "") ->
     if case.risk_level != level:
         case.risk_level = level
         save_with_history(case, by=by, reason=gettext_noop("Risk level from an assessment"))
+    risk_alert(assessment=assessment, case=case, by=by)
     return assessment
 
 
@@ -598,7 +611,7 @@ def handover_write(*, case: Case, by, note: str, to=None) -> HandOver:
         reason=gettext_noop("Hand-over written"),
     )
     if to is not None:
-        Notification.objects.create(user=to, case=case, kind=Notification.Kind.HANDOVER)
+        notify([Notice(to.pk, K.HANDOVER, notice_key("handover", f"h{handover.pk}", user_id=to.pk), case.pk)], by=by)
     return handover
 
 
@@ -621,10 +634,11 @@ def handover_acknowledge(*, handover: HandOver, by) -> HandOver:
     handover.acknowledged_at = timezone.now()
     handover.acknowledged_by = by
     save_with_history(handover, by=by, reason=gettext_noop("Hand-over acknowledged"))
-    # The notice that announced it has served its purpose.
-    Notification.objects.filter(
-        user=by, case=handover.case, kind=Notification.Kind.HANDOVER, read_at__isnull=True
-    ).update(read_at=handover.acknowledged_at)
+    # The notice that announced it, and the reminders about it, have served their purpose.
+    notifications_settle(case_id=handover.case_id, kinds=[K.HANDOVER], user_id=by.pk, now=handover.acknowledged_at)
+    waiting = Notification.objects.filter(kind=K.HANDOVER_WAITING, details__handover=handover.pk)
+    waiting.filter(email=Notification.Email.PENDING).update(email=Notification.Email.CANCELLED)
+    waiting.filter(read_at__isnull=True).update(read_at=handover.acknowledged_at)
     return handover
 
 
@@ -638,7 +652,73 @@ def notification_mark_read(*, notification: Notification, by) -> Notification:
     return notification
 
 
-def access_log_record(*, user, action: str, request=None, case: Case | None = None, detail: str = "") -> AccessLog:
-    """Append who read what. Written in the request that reads, so a read that cannot be logged fails."""
-    ip_address = request.META.get("REMOTE_ADDR") if request is not None else None
-    return AccessLog.objects.create(user=user, case=case, action=action, ip_address=ip_address, detail=detail[:200])
+def notifications_mark_all_read(*, by) -> int:
+    """Mark every unread notice of `by`'s read; returns how many."""
+    return Notification.objects.filter(user=by, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- The access log ----------------------------------------------------------------------------------
+
+
+def request_ip(request) -> str | None:
+    """The reader's IP address: REMOTE_ADDR, or the last address in the trusted proxy's header
+    when settings.ACCESS_LOG_IP_HEADER names one. Anything that is not an IP address is None
+    (never a reason for the page to fail)."""
+    if request is None:
+        return None
+    candidates = []
+    header = settings.ACCESS_LOG_IP_HEADER
+    if header:
+        candidates.append(request.META.get(header, "").split(",")[-1].strip())
+    candidates.append(request.META.get("REMOTE_ADDR", ""))
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None
+
+
+def _not_logged_yet(request, action: str, case_ids) -> list:
+    """The case ids (None: no case) not logged for `action` in this request yet, marked as
+    logged now: a page built from several parts (the page, then a tab) is one read."""
+    if request is None:
+        return list(case_ids)
+    done = request.__dict__.setdefault("_srp_access_logged", set())
+    fresh = [case_id for case_id in case_ids if (action, case_id) not in done]
+    done.update((action, case_id) for case_id in fresh)
+    return fresh
+
+
+def access_log_record(*, user, action: str, request=None, case: Case | None = None, detail: str = "") -> None:
+    """Append who read what, in the request that reads and before its response is built: a read
+    that cannot be logged raises here and is not shown. Once per (action, case) per request.
+    `detail` must hold nothing about her (see AccessLog): a part's name, an id, a search digest."""
+    access_log_record_many(user=user, action=action, request=request, cases=[case], detail=detail)
+
+
+def access_log_record_many(*, user, action: str, request=None, cases, detail: str = "") -> None:
+    """`access_log_record` for a read that shows several cases at once (her client row in the
+    admin belongs to each of her cases); one INSERT."""
+    case_ids = [getattr(case, "pk", case) for case in cases] or [None]
+    fresh = _not_logged_yet(request, action, case_ids)
+    if not fresh:
+        return
+    user = user if user is not None and user.is_authenticated else None
+    ip_address = request_ip(request)
+    rows = [
+        AccessLog(user=user, case_id=case_id, action=action, ip_address=ip_address, detail=detail[:200])
+        for case_id in fresh
+    ]
+    if len(rows) == 1:
+        rows[0].save(force_insert=True)  # one INSERT, atomic by itself: no BEGIN and COMMIT around it
+    else:
+        AccessLog.objects.bulk_create(rows)
+
+
+@sensitive_variables()  # security: the terms themselves never in an error report
+def search_detail(where: str, **terms: str) -> str:
+    """The access log's `detail` of a search: where it was made and each term's keyed hash, never
+    the term ("case list: q=<digest>"); a term left empty is left out."""
+    digests = " ".join(f"{name}={search_digest(value)}" for name, value in terms.items() if search_digest(value))
+    return f"{where}: {digests}" if digests else where

@@ -83,7 +83,10 @@ _SOURCES = {
     "risk": _Source(RiskAssessment, frozenset({"case", "assessed_by", "assessed_at"})),
     "referral": _Source(
         "partners.Referral",
-        frozenset({"case", "consent", "created_by", "created_at", "sent_at", "responded_at", "completed_at"}),
+        frozenset(
+            {"case", "consent", "created_by", "created_at", "sent_at", "consent_overridden_at", "responded_at"}
+            | {"completed_at"}
+        ),
         ("partner", "support_type"),
     ),
     "member": _Source(CaseMember, frozenset({"case", "added_by", "added_at"}), ("user__volunteer",)),

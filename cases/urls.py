@@ -1,7 +1,7 @@
 """Every URL of the caseworkers' app. Each view module lists its own URLs next to its views."""
 
-from cases.views import case_list, dashboard, for_you, intake, page
-from cases.views.sections import client, contacts, handovers, history, incidents, members, plan, referrals, risk
+from cases.views import access, case_list, dashboard, export, for_you, intake, page
+from cases.views.sections import client, contacts, files, handovers, history, incidents, members, plan, referrals, risk
 
 urlpatterns = [
     *dashboard.urlpatterns,
@@ -18,4 +18,7 @@ urlpatterns = [
     *members.urlpatterns,
     *handovers.urlpatterns,
     *history.urlpatterns,
+    *files.urlpatterns,
+    *export.urlpatterns,
+    *access.urlpatterns,
 ]

@@ -47,6 +47,9 @@ class ReferralAdmin(CaseScopeMixin, HistoryAdmin):
         "created_by",
         "created_at",
         "sent_at",
+        "consent_overridden_by",
+        "consent_overridden_at",
+        "consent_override_reason",
         "responded_at",
         "completed_at",
     )

@@ -1,7 +1,10 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -53,6 +56,12 @@ class Partner(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def website_link(self) -> str:
+        """The website as a link target only if it is http(s): a javascript: URL saved around the
+        admin form's validation (an import, the shell) is shown as text, never linked."""
+        return self.website if urlsplit(self.website).scheme.lower() in {"http", "https"} else ""
+
     def serves_country(self, country_code: str) -> bool:
         return not self.countries or country_code in self.countries
 
@@ -69,7 +78,9 @@ class Referral(models.Model):
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class SharedField(models.TextChoices):
-        """What a referral may pass to the partner. Nothing else ever leaves."""
+        """What a referral may pass to the partner. Nothing else ever leaves (her code word, her
+        story, the other identifying details: never). The last two identify her: only someone
+        holding `cases.reveal_clientidentity` may choose them, and never by default."""
 
         NICKNAME = "nickname", _("Nickname")
         LANGUAGES = "preferred_languages", _("Preferred languages")
@@ -108,6 +119,17 @@ class Referral(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Sent without her sharing consent in force: who decided it, when and why (partners.services).
+    consent_overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent without her consent by"),
+    )
+    consent_overridden_at = models.DateTimeField(_("sent without her consent at"), null=True, blank=True)
+    consent_override_reason = models.TextField(_("why it was sent without her consent"), blank=True)
     responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     history = HistoricalRecords()
@@ -116,10 +138,27 @@ class Referral(models.Model):
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(consent_overridden_by__isnull=True, consent_overridden_at__isnull=True)
+                | Q(consent_overridden_by__isnull=False, consent_overridden_at__isnull=False),
+                name="referral_override_by_whom_and_when",
+            ),
+        ]
         indexes = [
             models.Index(fields=["partner", "status"], name="referral_partner_status"),
             models.Index(fields=["case", "-created_at"], name="referral_case_recent"),
+            # The reminder sweep: referrals sent and not answered yet.
+            models.Index(fields=["sent_at"], condition=models.Q(status="sent"), name="referral_sent_waiting"),
         ]
 
     def __str__(self):
         return _("Referral #%(id)s (%(status)s)") % {"id": self.pk, "status": self.get_status_display()}
+
+    @property
+    def consent_overridden(self) -> bool:
+        return self.consent_overridden_at is not None
+
+
+# The shared fields that identify her (the rest is her pseudonymous profile and the case's needs).
+IDENTITY_SHARED_FIELDS = frozenset({Referral.SharedField.LEGAL_NAME, Referral.SharedField.PHONE})

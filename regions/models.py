@@ -40,6 +40,13 @@ class Region(models.Model):
             ("assign_region", _("Can assign and reassign the region's cases")),
             ("manage_region_shifts", _("Can manage the region's shifts")),
             ("manage_region_team", _("Can manage the region's team")),
+            # Client-data requests (issue 5, part 9): erase her data, export it for her.
+            ("erase_client", _("Can erase a client's data on her request")),
+            ("export_client", _("Can export a client's data on her request")),
+            # The access log and referrals (issue 5, parts 7 and 8): read who opened the region's
+            # cases; send a referral without her recorded sharing consent, giving a reason.
+            ("view_region_access_log", _("Can read who opened the region's cases")),
+            ("override_referral_consent", _("Can send a referral without her recorded consent, with a reason")),
         ]
 
     def __str__(self):
@@ -62,6 +69,10 @@ ROLE_REGION_PERMISSIONS = {
         "assign_region",
         "manage_region_shifts",
         "manage_region_team",
+        "erase_client",
+        "export_client",
+        "view_region_access_log",
+        "override_referral_consent",
     },
     Role.CASEWORKER: {"view_region_cases"},
     Role.INTAKE: {"view_region_cases", "intake_region"},

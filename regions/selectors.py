@@ -26,6 +26,31 @@ def region_permissions(user) -> dict[str, set[int]]:
     return memo(user, "regions", compute)
 
 
+def regions_held(user) -> dict[int, Region]:
+    """{id: region} of every region where `user` holds some region permission, in the regions'
+    order. One query, memoised for the request (and read with the request's user: srp.scope_cache)."""
+    if not user.is_authenticated or not user.is_active:
+        return {}
+
+    def compute():
+        ids = set().union(*region_permissions(user).values())
+        return {region.pk: region for region in Region.objects.filter(pk__in=sorted(ids))} if ids else {}
+
+    return memo(user, "region_rows", compute)
+
+
+def all_regions(user) -> list[Region]:
+    """Every region, in the regions' order: a superuser's pages cover them all. One query,
+    memoised for the request (and read with a superuser's request user: srp.scope_cache)."""
+    return memo(user, "all_region_rows", lambda: list(Region.objects.all()))
+
+
+def regions_with_permission(user, codename: str) -> list[Region]:
+    """The regions where `user` holds `regions.<codename>`, in the regions' order."""
+    ids = region_ids_with_permission(user, codename)
+    return [region for pk, region in regions_held(user).items() if pk in ids]
+
+
 def region_ids_with_permission(user, codename: str) -> set[int]:
     """Ids of the regions where `user` holds `regions.<codename>` (see `region_permissions`)."""
     return set(region_permissions(user).get(codename, ()))
@@ -135,3 +160,29 @@ def may_manage_volunteer(by, user) -> bool:
         return True
     region_ids = region_ids_with_permission(by, "manage_region_team")
     return bool(region_ids) and active_memberships(user=user).filter(region_id__in=sorted(region_ids)).exists()
+
+
+def team_lockouts(region):
+    """The sign-in locks (django-axes) in force now on active members of `region`'s team: one row
+    per (username, IP) with five failures in the last cool-off period, newest first. Each row
+    carries `user` (the member) and `until` (when the lock ends by itself)."""
+    from axes.helpers import get_cool_off
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.utils import timezone
+
+    members = {
+        m.user.get_username(): m.user for m in active_memberships(region=region).select_related("user__volunteer")
+    }
+    cool_off = get_cool_off()
+    locks = list(
+        AccessAttempt.objects.filter(
+            username__in=list(members),
+            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+            attempt_time__gte=timezone.now() - cool_off,
+        ).order_by("-attempt_time")
+    )
+    for lock in locks:
+        lock.user = members[lock.username]
+        lock.until = lock.attempt_time + cool_off
+    return locks

@@ -1,6 +1,8 @@
 """Team membership. Creating or ending a membership grants or revokes the region's permissions
 in the same transaction, so access follows at once, both ways."""
 
+import logging
+
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -13,6 +15,8 @@ from regions.models import REGION_SCOPE_PERMISSIONS, ROLE_REGION_PERMISSIONS, Me
 from regions.selectors import user_has_region_permission
 from srp.audit import save_with_history
 from srp.scope_cache import forget
+
+logger = logging.getLogger("srp.security")
 
 # What kind of thing each role may do (model permissions, through a group). They never make a
 # case visible: that comes only from object permissions on a region or a case. No role group
@@ -250,3 +254,22 @@ def _release_shifts(membership: Membership, *, by, reason: str) -> int:
     from volunteers.services import shifts_release_member
 
     return shifts_release_member(membership=membership, by=by, reason=reason)
+
+
+@transaction.atomic
+def team_lockout_clear(*, region: Region, attempt_id, by):
+    """Clear a sign-in lock (django-axes) of a member of `region`'s team, so that she can sign in
+    again from that address at once. The member's history records who cleared it; the log says
+    from which address the failures came."""
+    from regions.selectors import team_lockouts
+
+    _check_may_manage_team(by, region)
+    lock = next((lock for lock in team_lockouts(region) if str(lock.pk) == str(attempt_id)), None)
+    if lock is None:
+        raise ValidationError(_("This sign-in lock is not in force on a member of this team (it may have ended)."))
+    lock.delete()
+    save_with_history(lock.user, by=by, reason=gettext_noop("Sign-in lock cleared"), validate=False)
+    logger.info(
+        "Sign-in lock of %s from %s cleared by %s (team %s).", lock.username, lock.ip_address, by.username, region.pk
+    )
+    return lock

@@ -18,8 +18,14 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from regions.forms import MemberAddForm, MemberRegisterForm, MembershipChangeRoleForm, MembershipEndForm
 from regions.models import Membership, Region
-from regions.selectors import case_work_to_hand_over, former_members, regions_where, team_with_loads
-from regions.services import membership_change_role, membership_grant, team_member_register, team_membership_end
+from regions.selectors import case_work_to_hand_over, former_members, regions_where, team_lockouts, team_with_loads
+from regions.services import (
+    membership_change_role,
+    membership_grant,
+    team_lockout_clear,
+    team_member_register,
+    team_membership_end,
+)
 from volunteers.models import VolunteerLanguage
 
 
@@ -257,6 +263,26 @@ def team_handover(request, region_id, user_id):
     return render(request, "regions/handover.html", context)
 
 
+def team_lockouts_view(request, region_id):
+    """The team members' sign-in locks in force (five wrong passwords from one address lock that
+    address for 15 minutes); a POST with `lock` clears one of them."""
+    region = _team_region(request.user, region_id)
+    status, error = 200, None
+    if request.method == "POST":
+        try:
+            lock = team_lockout_clear(region=region, attempt_id=request.POST.get("lock", ""), by=request.user)
+        except ValidationError as problem:
+            status, error = 400, " ".join(problem.messages)
+        else:
+            messages.success(
+                request,
+                _("The sign-in lock of %(name)s is cleared: she can sign in again.") % {"name": lock.user.display_name},
+            )
+            return redirect("team_lockouts", region.pk)
+    context = {"region": region, "locks": team_lockouts(region), "error": error}
+    return render(request, "regions/lockouts.html", context, status=status)
+
+
 urlpatterns = [
     path("", team_list, name="team_list"),
     path("<int:region_id>/", team_detail, name="team_detail"),
@@ -265,4 +291,5 @@ urlpatterns = [
     path("<int:region_id>/memberships/<int:membership_id>/role/", membership_role, name="team_membership_role"),
     path("<int:region_id>/memberships/<int:membership_id>/end/", membership_end_view, name="team_membership_end"),
     path("<int:region_id>/handover/<int:user_id>/", team_handover, name="team_handover"),
+    path("<int:region_id>/lockouts/", team_lockouts_view, name="team_lockouts"),
 ]

@@ -1,6 +1,7 @@
 """The Django admin for accounts, volunteer profiles and the rota."""
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -91,3 +92,28 @@ class ShiftAdmin(HistoryAdmin):
 # Sign-in addresses are the users' own e-mail field; allauth's separate table is not edited by hand.
 if admin.site.is_registered(EmailAddress):
     admin.site.unregister(EmailAddress)
+
+
+# --- Second factors (allauth.mfa): seen and removed here, never made or edited -------------------
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    """A person's authenticator apps, recovery codes and security keys. An admin cannot add one
+    (its secret would then be known) nor see its data (encrypted anyway); they can remove them
+    all for someone who lost her phone, once they are sure it is her: she is then asked to set up
+    a new app at her next sign-in (see README, Security)."""
+
+    list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ("type",)
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,10 +1,13 @@
 """The volunteer profile form: who they are, the languages they work in, what they can take on."""
 
+from allauth.account.forms import ReauthenticateForm as AllauthReauthenticateForm
+from allauth.mfa.base.forms import ReauthenticateForm as MFAReauthenticateForm
+from allauth.mfa.models import Authenticator
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneFormField
 
-from cases.models import SupportType
+from cases.models import Notification, SupportType
 from srp.languages import Language
 from volunteers.models import Volunteer, VolunteerLanguage
 from volunteers.services import CAPACITY_RANGE
@@ -36,10 +39,23 @@ class ProfileForm(forms.Form):
         help_text=_("For example: weekday evenings, not on Sundays, away 1–15 August."),
     )
 
-    def __init__(self, *args, may_set_capacity: bool, **kwargs):
+    email_kinds = forms.MultipleChoiceField(
+        label=_("Notices that also come by e-mail"),
+        choices=Notification.Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Every notice is in the app (the bell). Ticked kinds also come by e-mail, with the case "
+            "reference and a link only. Critical escalations and critical risk alerts always come by e-mail."
+        ),
+    )
+
+    def __init__(self, *args, may_set_capacity: bool, may_choose_emails: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if not may_set_capacity:
             del self.fields["capacity"]
+        if not may_choose_emails:  # each person chooses their own
+            del self.fields["email_kinds"]
 
     @classmethod
     def initial_for(cls, volunteer: Volunteer) -> dict:
@@ -49,6 +65,7 @@ class ProfileForm(forms.Form):
             "capacity": volunteer.capacity,
             "time_zone": volunteer.time_zone,
             "availability": volunteer.availability,
+            "email_kinds": [kind for kind in Notification.Kind.values if kind not in volunteer.email_muted_kinds],
         }
 
 
@@ -98,3 +115,30 @@ def language_formset(data=None, *, volunteer: Volunteer):
         return LanguageFormSet(data, prefix="languages")
     initial = [{"language": row.language, "level": row.level} for row in volunteer.languages.all()]
     return LanguageFormSet(initial=initial, prefix="languages")
+
+
+class ReauthenticateForm(AllauthReauthenticateForm):
+    """allauth's "confirm it is you" form, asking for both factors: the password and, for
+    someone with an authenticator app or recovery codes, a code from either. A wrong password
+    counts towards the sign-in lock (django-axes), a wrong code towards allauth's limit on codes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.asks_code = Authenticator.objects.filter(
+            user_id=self.user.pk, type__in=(Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES)
+        ).exists()
+        if self.asks_code:
+            self.fields["code"] = forms.CharField(
+                label=_("Code from your authenticator app, or a recovery code"),
+                widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.asks_code and not self.errors:
+            second = MFAReauthenticateForm(data={"code": cleaned.get("code", "")}, user=self.user)
+            if second.is_valid():
+                second.save()  # records the second factor's use beside the password's
+            else:
+                self.add_error("code", second.errors["code"])
+        return cleaned

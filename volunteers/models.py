@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,48 @@ class User(AbstractUser):
         volunteer = getattr(self, "volunteer", None)
         return volunteer.display_name if volunteer else self.get_username()
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._loaded_is_active = user.__dict__.get("is_active")
+        return user
+
+    def save(self, *args, **kwargs):
+        """Disabling an account (is_active set to False, from the admin, a service or a script)
+        ends every session it has at once."""
+        super().save(*args, **kwargs)
+        was_active = getattr(self, "_loaded_is_active", None)
+        self._loaded_is_active = self.is_active
+        if was_active and not self.is_active:
+            from volunteers.sessions import end_sessions
+
+            end_sessions(user=self)
+
+
+class UserSession(models.Model):
+    """One signed-in session of a user, for the user's list of their sessions and for ending them
+    all at once: when it began, when it was last used (to the minute), from where and what.
+    It goes with its session (sign-out, expiry, `clearsessions`)."""
+
+    session = models.OneToOneField(
+        "sessions.Session", on_delete=models.CASCADE, related_name="+", verbose_name=_("session")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("user")
+    )
+    signed_in_at = models.DateTimeField(_("signed in at"))
+    last_seen_at = models.DateTimeField(_("last active"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+        ordering = ["-last_seen_at"]
+
+    def __str__(self):
+        return f"{self.user} {self.signed_in_at:%Y-%m-%d %H:%M} UTC"
+
 
 class Volunteer(models.Model):
     """A volunteer's working profile: languages, skills and how many cases they can carry."""
@@ -46,6 +89,11 @@ class Volunteer(models.Model):
     )
     time_zone = TimeZoneField(_("time zone"), default="Europe/Brussels")
     availability = models.TextField(_("availability notes"), blank=True)
+    # The kinds of notification (cases.Notification.Kind) this volunteer does not want by e-mail;
+    # every other kind comes by e-mail too, and critical alerts always do.
+    email_muted_kinds = ArrayField(
+        models.CharField(max_length=20), verbose_name=_("notices not sent by e-mail"), default=list, blank=True
+    )
     history = HistoricalRecords(m2m_fields=[skills])
 
     class Meta:
@@ -161,6 +209,8 @@ class Shift(models.Model):
         indexes = [
             models.Index(fields=["region", "starts_at"], name="shift_region_start"),
             models.Index(fields=["user", "starts_at"], name="shift_user_start"),
+            # The reminder sweep: shifts about to begin, every region at once.
+            models.Index(fields=["starts_at"], condition=Q(cancelled=False), name="shift_upcoming"),
         ]
 
     def __str__(self):

@@ -697,13 +697,18 @@ def system_user():
         return User.objects.get(username=SYSTEM_USERNAME)
 
 
-PROFILE_FIELDS = ("display_name", "skills", "capacity", "time_zone", "availability")
+PROFILE_FIELDS = ("display_name", "skills", "capacity", "time_zone", "availability", "email_kinds")
 CAPACITY_RANGE = (1, 50)
 
 
 def may_set_capacity_of(by, volunteer: Volunteer) -> bool:
     """A volunteer does not set their own capacity: a coordinator (or an administrator) does."""
     return by.is_superuser or by.pk != volunteer.user_id
+
+
+def may_choose_emails_of(by, volunteer: Volunteer) -> bool:
+    """Which notices come by e-mail is each volunteer's own choice."""
+    return by.pk == volunteer.user_id
 
 
 @transaction.atomic
@@ -736,6 +741,20 @@ def volunteer_update_profile(*, volunteer: Volunteer, by, languages=None, **fiel
             raise ValidationError(
                 {"capacity": _("Give a capacity from %(low)s to %(high)s cases.") % {"low": low, "high": high}}
             )
+    if "email_kinds" in fields:
+        from cases.models import Notification
+
+        wanted = set(fields.pop("email_kinds") or ())
+        unknown = wanted - set(Notification.Kind.values)
+        if unknown:
+            raise ValidationError(
+                {"email_kinds": _("Unknown kinds of notice: %(kinds)s.") % {"kinds": ", ".join(sorted(unknown))}}
+            )
+        muted = [kind for kind in Notification.Kind.values if kind not in wanted]
+        if muted != list(volunteer.email_muted_kinds):
+            if not may_choose_emails_of(by, volunteer):
+                raise ValidationError({"email_kinds": _("Which notices come by e-mail is the volunteer's own choice.")})
+            fields["email_muted_kinds"] = muted
     if "display_name" in fields:
         fields["display_name"] = (fields["display_name"] or "").strip()
         if not fields["display_name"]:
@@ -774,3 +793,60 @@ def volunteer_update_profile(*, volunteer: Volunteer, by, languages=None, **fiel
                     reason=gettext_noop("Language added"),
                 )
     return volunteer
+
+
+# --- Signed-in sessions (issue 5, part 3) ---------------------------------------------------------
+
+
+def user_sessions_end(*, user, keep: str | None = None, only=None) -> int:
+    """End sessions of `user` at once: all of them, all but the session key `keep`, or `only`
+    those keys. Each is deleted through the session engine (its cache entry too, with cached_db);
+    its UserSession row goes with it. Returns how many were ended."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from volunteers.models import UserSession
+
+    rows = UserSession.objects.filter(user=user)
+    if keep:
+        rows = rows.exclude(session_id=keep)
+    if only is not None:
+        rows = rows.filter(session_id__in=list(only))
+    keys = list(rows.values_list("session_id", flat=True))
+    engine = import_module(settings.SESSION_ENGINE)
+    for key in keys:
+        engine.SessionStore(session_key=key).delete()
+    if keys:
+        logger.info("Ended %d session(s) of user #%s.", len(keys), user.pk)
+    return len(keys)
+
+
+def shift_reminders_send(*, now=None) -> int:
+    """Remind each volunteer of a shift starting within SHIFT_REMINDER_MINUTES: once per shift and
+    start time (a shift moved, or given to someone else, reminds again). Acts as the system account.
+    The notice says the role, the region's area and the local start time; nothing about any case."""
+    from django.conf import settings
+
+    from cases.notifications import K, Notice, notice_key, notify
+
+    now = now or timezone.now()
+    soon = (
+        Shift.objects.filter(
+            cancelled=False, starts_at__gt=now, starts_at__lte=now + timedelta(minutes=settings.SHIFT_REMINDER_MINUTES)
+        )
+        .select_related("region")
+        .order_by("starts_at", "pk")
+    )
+    notices = []
+    for shift in soon:
+        details = {
+            "starts_at": shift.starts_at.isoformat(),
+            "zone": str(shift.region.time_zone),
+            "region": shift.region.area,
+            "role": shift.role,
+        }
+        key = notice_key("shift", f"s{shift.pk}", f"{shift.starts_at:%Y%m%dT%H%M}", user_id=shift.user_id)
+        notices.append(Notice(shift.user_id, K.SHIFT_STARTING, key, None, details))
+    with transaction.atomic():
+        return len(notify(notices, by=system_user(), now=now))

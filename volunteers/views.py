@@ -14,7 +14,7 @@ from regions.selectors import active_memberships, may_manage_volunteer
 from srp.audit import save_with_history
 from volunteers.forms import ProfileForm, language_formset
 from volunteers.models import Volunteer
-from volunteers.services import may_set_capacity_of, volunteer_update_profile
+from volunteers.services import may_choose_emails_of, may_set_capacity_of, volunteer_update_profile
 
 
 @login_not_required
@@ -60,7 +60,11 @@ def _profile_for(request, user_id) -> Volunteer:
 def _profile_context(request, volunteer: Volunteer, *, form=None, languages=None) -> dict:
     may_set_capacity = may_set_capacity_of(request.user, volunteer)
     if form is None:
-        form = ProfileForm(initial=ProfileForm.initial_for(volunteer), may_set_capacity=may_set_capacity)
+        form = ProfileForm(
+            initial=ProfileForm.initial_for(volunteer),
+            may_set_capacity=may_set_capacity,
+            may_choose_emails=may_choose_emails_of(request.user, volunteer),
+        )
     return {
         "volunteer": volunteer,
         "person": volunteer.user,
@@ -93,7 +97,11 @@ def profile_edit(request, user_id):
     """Save the profile. A volunteer editing themselves has no capacity field: a capacity in the
     POST is ignored (the service would refuse a change anyway)."""
     volunteer = _profile_for(request, user_id)
-    form = ProfileForm(request.POST, may_set_capacity=may_set_capacity_of(request.user, volunteer))
+    form = ProfileForm(
+        request.POST,
+        may_set_capacity=may_set_capacity_of(request.user, volunteer),
+        may_choose_emails=may_choose_emails_of(request.user, volunteer),
+    )
     languages = language_formset(request.POST, volunteer=volunteer)
     if form.is_valid() and languages.is_valid():
         try:

@@ -170,3 +170,4 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory("volunteers.tests.factories.UserFactory")
     case = factory.SubFactory(CaseFactory)
     kind = Notification.Kind.ASSIGNED
+    key = factory.Sequence(lambda n: f"test:{n}")

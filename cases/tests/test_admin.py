@@ -1,6 +1,8 @@
 """The Django admin: every page renders, scope holds, and service-owned fields stay read-only."""
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog
+from axes.models import AccessLog as AxesAccessLog
 from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.test import RequestFactory
@@ -39,6 +41,10 @@ ADDABLE_IN_ADMIN = {
     "regions.Membership",
     "cases.SupportType",
     "partners.Partner",
+    # The beat schedule (django-celery-beat): admins add, change and disable periodic tasks.
+    "django_celery_beat.PeriodicTask",
+    "django_celery_beat.IntervalSchedule",
+    "django_celery_beat.CrontabSchedule",
 }
 
 
@@ -74,6 +80,11 @@ def every_row(world):
     ShiftFactory(region=world.brussels, user=world.caseworker_a)
     HandOverFactory(case=case, from_user=world.coordinator_a)
     NotificationFactory(case=case, user=world.caseworker_a)
+    # django-axes' records of sign-in attempts (the users' second factors come with UserFactory).
+    attempt = {"user_agent": "Firefox", "ip_address": "192.0.2.1", "username": "caseworker_a", "path_info": "/"}
+    AccessAttempt.objects.create(**attempt, failures_since_start=5, get_data="", post_data="", http_accept="*/*")
+    AccessFailureLog.objects.create(**attempt, http_accept="*/*", locked_out=True)
+    AxesAccessLog.objects.create(**attempt, http_accept="*/*")
     return world
 
 
@@ -249,6 +260,14 @@ def test_the_case_form_offers_none_of_the_fields_services_own(world, as_superuse
     service_owned = {"reference", "country", "year", "number", "status", "status_changed_at"}
     service_owned |= {"closure_reason", "closed_at", "person_in_charge"}
     assert not service_owned & set(form.fields)
+
+
+def test_the_referral_form_offers_neither_its_consent_nor_its_override(every_row, as_superuser):
+    from partners.models import Referral
+
+    referral = Referral.objects.first()
+    form = as_superuser.get(reverse("admin:partners_referral_change", args=[referral.pk])).context["adminform"].form
+    assert set(form.fields) == {"note"}
 
 
 def test_posting_a_status_to_the_case_form_changes_nothing(world, as_superuser):

@@ -9,6 +9,7 @@ import pytest
 from django.urls import get_resolver, reverse
 
 from cases.models import CaseMember
+from cases.tests.attachment_helpers import attach
 from cases.tests.factories import GoalFactory
 from partners.tests.factories import ReferralFactory
 
@@ -41,8 +42,18 @@ INCIDENTS_WRITE = {**WRITE, "case_interpreter": {403, 404}}
 # Hand-over notes are for the region's team too: an interpreter on the case does not see the tab.
 HANDOVERS_READ = INCIDENTS_READ
 ASSIGN = {**WRITE}
+# Files are evidence, kept like incidents: an interpreter on the case is told they do not exist.
+FILES_READ = INCIDENTS_READ
+FILES_WRITE = INCIDENTS_WRITE
+# Her data requests (a copy, erasure) are a coordinator's; the actions ask for the password again
+# first, so the coordinator is sent to re-authenticate (302) before anything happens.
+CLIENT_DATA = {**WRITE, "coordinator_a": {200}}
+CLIENT_DATA_ACTION = {**WRITE, "coordinator_a": {302}}
 # The partner choices of the referral form are for those who may propose a referral.
 REFERRAL_FORM = {**WRITE, "coordinator_a": {200}}
+# Who has seen the case: its region's coordinators (and auditors, tested apart); the others who
+# see the case are refused (403), everyone else is told it does not exist.
+ACCESS_LOG = {**READ, "caseworker_a": {403}, "case_interpreter": {403}}
 
 MATRIX = {
     # name: (method, extra URL kwargs, expected by person)
@@ -65,6 +76,15 @@ MATRIX = {
     "case_member_add": ("post", {}, WRITE),
     "case_member_remove": ("post", {"member_pk": "member"}, WRITE),
     "handover_write": ("post", {}, WRITE),
+    "case_attachment_add": ("post", {}, FILES_WRITE),
+    "case_attachment_download": ("get", {"attachment_pk": "attachment"}, FILES_READ),
+    "case_attachment_delete": ("post", {"attachment_pk": "attachment"}, FILES_WRITE),
+    "case_client_data": ("get", {}, CLIENT_DATA),
+    "case_client_export": ("post", {}, CLIENT_DATA_ACTION),
+    "case_client_erase": ("post", {}, CLIENT_DATA_ACTION),
+    "case_access_log": ("get", {}, ACCESS_LOG),
+    "case_consent_record": ("post", {"purpose": "store_data"}, WRITE),
+    "case_referral_shared": ("get", {"referral_pk": "referral"}, READ),
 }
 # Every tab of the case page is a GET like the page itself.
 TAB_EXPECTATIONS = {
@@ -77,13 +97,16 @@ TAB_EXPECTATIONS = {
     "members": READ,
     "handovers": HANDOVERS_READ,
     "history": READ,
+    "files": FILES_READ,
 }
 
 
 @pytest.fixture
-def objects(world):
+def objects(world, tmp_path, settings):
     case = world.case_a
+    settings.ATTACHMENT_ROOT = tmp_path
     return {
+        "attachment": attach(case, world.coordinator_a).pk,
         "goal": GoalFactory(plan__case=case).pk,
         "referral": ReferralFactory(case=case).pk,
         "member": CaseMember.objects.get(case=case, user=world.case_interpreter).pk,

@@ -117,7 +117,7 @@ def test_it_creates_the_regions_teams_and_partners(demo):
 
 
 def test_every_status_closure_reason_and_referral_status_appears(demo):
-    assert Case.objects.count() == CASES
+    assert Case.objects.count() == CASES + 1  # and the critical request left for the escalation demo
     assert set(Case.objects.values_list("status", flat=True)) == set(Case.Status.values)
     closed = Case.objects.filter(status=Case.Status.CLOSED)
     assert set(closed.values_list("closure_reason", flat=True)) == set(Case.ClosureReason.values)
@@ -180,6 +180,22 @@ def test_the_demo_logins_share_the_demo_password(demo, settings):
     assert settings.DEMO_PASSWORD in demo
 
 
+@pytest.mark.parametrize("login", ["bru-caseworker1", "admin"])
+def test_a_demo_login_signs_in_and_sets_up_its_second_factor_first(demo, settings, client, login):
+    """As a real volunteer's first sign-in: the password, then the authenticator app to set up
+    (after confirming the password) before any page with case data."""
+    from allauth.mfa.models import Authenticator
+
+    user = get_user_model().objects.get(username=login)
+    assert not Authenticator.objects.filter(user=user).exists()
+    signed_in = client.post("/accounts/login/", {"login": login, "password": settings.DEMO_PASSWORD})
+    assert signed_in.status_code == 302
+    assert client.get("/cases/")["Location"] == "/accounts/2fa/totp/activate/"
+    client.post("/accounts/reauthenticate/", {"password": settings.DEMO_PASSWORD})
+    assert client.get("/accounts/2fa/totp/activate/").status_code == 200
+    assert "authenticator app" in demo
+
+
 def test_running_again_creates_nothing_new(demo):
     before = counts()
     output = seed()
@@ -191,7 +207,7 @@ def test_it_tops_up_to_the_number_of_cases_asked_for(demo):
     before = counts()
     seed(cases=CASES + 3)
     after = counts()
-    assert after["Case"] == CASES + 3
+    assert after["Case"] == before["Case"] + 3
     assert {name: n for name, n in after.items() if name in ("User", "Region", "Membership", "Partner")} == {
         name: n for name, n in before.items() if name in ("User", "Region", "Membership", "Partner")
     }
@@ -202,3 +218,36 @@ def test_if_empty_does_nothing_when_cases_exist(demo):
     output = seed("--if-empty", cases=CASES + 10)
     assert counts() == before
     assert "nothing seeded" in output
+
+
+# --- The escalation demo (issue 6) ----------------------------------------------------------------
+
+
+def test_the_demos_past_is_not_emailed_and_a_critical_request_waits_in_brussels(demo):
+    import datetime as dt
+
+    import time_machine
+
+    from cases.models import Notification
+    from cases.notifications import notification_email
+    from cases.reminders import escalate_unassigned
+
+    assert not Notification.objects.filter(email=Notification.Email.PENDING).exists()
+    assert not Notification.objects.filter(read_at__isnull=True).exists()
+    critical = Case.objects.get(risk_level="critical", person_in_charge=None, region__area="Brussels", status="new")
+    assert critical.reference in demo and "bru-coordinator in 15 minutes" in demo
+    with time_machine.travel(critical.received_at + dt.timedelta(minutes=15), tick=False):
+        escalate_unassigned()
+    (notice,) = Notification.objects.filter(case=critical, kind="escalation")
+    assert notice.user.username == "bru-coordinator" and notice.email == Notification.Email.PENDING
+    message = notification_email(notice)
+    assert critical.reference in message.body
+    for name in (critical.client.nickname, notice.user.volunteer.display_name):
+        assert name not in message.subject + message.body
+
+
+def test_critical_request_adds_one_more_to_watch_it_escalate_again(demo):
+    before = Case.objects.filter(risk_level="critical", person_in_charge=None, status="new").count()
+    output = seed("--critical-request")
+    assert "Critical demo request" in output
+    assert Case.objects.filter(risk_level="critical", person_in_charge=None, status="new").count() == before + 1

@@ -9,6 +9,7 @@ from guardian.shortcuts import assign_perm
 from cases.models import AccessLog, Client
 from cases.services import client_update
 from cases.tests.factories import ClientIdentityFactory
+from volunteers.tests.signin_helpers import reauthenticate
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +39,14 @@ def allowed(user):
     return type(user).objects.get(pk=user.pk)  # a fresh object: permissions are cached per object
 
 
+def confirmed(client, user):
+    """Signed in, and confirmed it is her a moment ago (password and code), as a reveal needs."""
+    client.force_login(user)
+    response = reauthenticate(client, "/")
+    assert response.status_code == 302, response.content.decode()[:500]
+    return client
+
+
 def test_the_profile_shows_language_names_not_codes(client, world):
     client.force_login(world.caseworker_a)
     html = client.get(tab(world.case_a), **HTMX).content.decode()
@@ -46,8 +55,7 @@ def test_the_profile_shows_language_names_not_codes(client, world):
 
 
 def test_the_identity_is_not_in_the_tab_before_a_reveal(client, world, identity):
-    user = allowed(world.coordinator_a)
-    client.force_login(user)
+    confirmed(client, allowed(world.coordinator_a))
     html = client.get(tab(world.case_a), **HTMX).content.decode()
     assert "Reveal identity" in html
     assert "Wang Xiaoli" not in html
@@ -93,7 +101,7 @@ def test_the_permission_does_not_open_a_case_out_of_scope(client, world, identit
 
 def test_a_reveal_shows_the_identity_and_is_logged(client, world, identity):
     user = allowed(world.caseworker_a)
-    client.force_login(user)
+    confirmed(client, user)
     response = client.post(reveal(world.case_a), **HTMX)
     assert response.status_code == 200
     html = response.content.decode()
@@ -105,7 +113,7 @@ def test_a_reveal_shows_the_identity_and_is_logged(client, world, identity):
 
 
 def test_a_reveal_without_javascript_shows_the_page_with_the_identity(client, world, identity):
-    client.force_login(allowed(world.coordinator_a))
+    confirmed(client, allowed(world.coordinator_a))
     response = client.post(reveal(world.case_a))
     assert response.status_code == 200
     html = response.content.decode()
@@ -116,7 +124,7 @@ def test_a_reveal_without_javascript_shows_the_page_with_the_identity(client, wo
 
 
 def test_the_superuser_may_reveal(client, world, identity):
-    client.force_login(world.superuser)
+    confirmed(client, world.superuser)
     assert "Wang Xiaoli" in client.post(reveal(world.case_a), **HTMX).content.decode()
 
 
@@ -127,10 +135,78 @@ def test_a_reveal_is_never_a_get(client, world, identity):
 
 
 def test_a_client_without_identifying_details_says_so(client, world):
-    client.force_login(allowed(world.coordinator_a))
+    confirmed(client, allowed(world.coordinator_a))
     html = client.post(reveal(world.case_a), **HTMX).content.decode()
     assert "No identifying details recorded." in html
     assert AccessLog.objects.filter(action=AccessLog.Action.REVEAL_IDENTITY).count() == 1
+
+
+# --- Confirming it is you first (allauth's re-authentication: password and code) ----------------
+
+
+def test_without_a_recent_confirmation_the_tab_offers_to_confirm_instead_of_the_button(client, world, identity):
+    client.force_login(allowed(world.coordinator_a))
+    html = client.get(tab(world.case_a), **HTMX).content.decode()
+    assert "Confirm it is you to reveal her identity" in html
+    assert f'href="{reverse("account_reauthenticate")}?next=%2Fcases%2F{world.case_a.pk}%2Ftab%2Fclient%2F"' in html
+    assert reveal(world.case_a) not in html
+    reauthenticate(client, "/")
+    html = client.get(tab(world.case_a), **HTMX).content.decode()
+    assert "Confirm it is you" not in html
+    assert reveal(world.case_a) in html
+
+
+def test_a_reveal_over_htmx_without_a_recent_confirmation_sends_the_page_to_confirm(client, world, identity):
+    client.force_login(allowed(world.coordinator_a))
+    response = client.post(reveal(world.case_a), **HTMX)
+    assert response.status_code == 200
+    target = response["HX-Redirect"]
+    assert target.startswith(reverse("account_reauthenticate"))
+    assert "Wang Xiaoli" not in response.content.decode()
+    assert not AccessLog.objects.filter(action=AccessLog.Action.REVEAL_IDENTITY).exists()
+    # She confirms and is back on the client tab, where the reveal button now works.
+    back = reauthenticate(client, tab(world.case_a))
+    assert back.status_code == 302 and back["Location"] == tab(world.case_a)
+    assert "Wang Xiaoli" in client.post(reveal(world.case_a), **HTMX).content.decode()
+    assert AccessLog.objects.filter(action=AccessLog.Action.REVEAL_IDENTITY).count() == 1
+
+
+def test_a_reveal_without_javascript_is_answered_once_she_has_confirmed(client, world, identity):
+    client.force_login(allowed(world.coordinator_a))
+    first = client.post(reveal(world.case_a))
+    assert first.status_code == 302
+    assert first["Location"].startswith(reverse("account_reauthenticate"))
+    assert not AccessLog.objects.filter(action=AccessLog.Action.REVEAL_IDENTITY).exists()
+    resumed = reauthenticate(client, reveal(world.case_a))
+    assert resumed.status_code == 200
+    assert "Wang Xiaoli" in resumed.content.decode()
+    assert "no-store" in resumed["Cache-Control"]
+    assert AccessLog.objects.filter(action=AccessLog.Action.REVEAL_IDENTITY).count() == 1
+
+
+@pytest.mark.parametrize("what", ["password", "code"])
+def test_a_wrong_password_or_code_reveals_nothing(client, world, identity, what):
+    client.force_login(allowed(world.coordinator_a))
+    client.post(reveal(world.case_a))
+    wrong = {"password": "not her password"} if what == "password" else {"code": "000000"}
+    response = reauthenticate(client, reveal(world.case_a), **wrong)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Wang Xiaoli" not in html
+    assert "errorlist" in html
+    assert not AccessLog.objects.filter(action=AccessLog.Action.REVEAL_IDENTITY).exists()
+
+
+def test_the_confirmation_lasts_five_minutes(client, world, identity):
+    import time_machine
+
+    with time_machine.travel("2026-03-02 10:00", tick=False) as traveller:
+        confirmed(client, allowed(world.coordinator_a))
+        traveller.shift(4 * 60)
+        assert client.post(reveal(world.case_a), **HTMX).status_code == 200
+        assert "HX-Redirect" not in client.post(reveal(world.case_a), **HTMX)
+        traveller.shift(2 * 60)
+        assert client.post(reveal(world.case_a), **HTMX)["HX-Redirect"].startswith(reverse("account_reauthenticate"))
 
 
 # --- Editing the profile ------------------------------------------------------------------------

@@ -122,7 +122,7 @@ def test_the_read_only_see_the_referrals_but_no_form_or_buttons(client, world, c
     client.force_login(world.caseworker_a)
     page = client.get(tab_url(case), **HTMX).content.decode()
     assert "Maple Counselling" in page
-    assert propose_url(case) not in page
+    assert f'"{propose_url(case)}"' not in page  # quoted: the page links .../referrals/<id>/shared/
     assert move_url(case, referral) not in page
     assert consent_url(case, referral) not in page
 
@@ -356,3 +356,154 @@ def test_the_referrals_tab_costs_the_same_queries_for_few_and_many(
             assert client.get(tab_url(case), **HTMX).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+# --- Sending without her consent (issue 5, part 8) ------------------------------------------------------
+
+
+def override(reason="She is in danger tonight."):
+    return {"to": "sent", "override_consent": "1", "reason": reason}
+
+
+def test_a_coordinator_is_offered_sending_without_her_consent_and_others_are_told_who_may(
+    client, world, case, referral
+):
+    client.force_login(world.coordinator_a)
+    page = client.get(tab_url(case), **HTMX).content.decode()
+    assert "Send without her recorded consent" in page
+    assert 'name="override_consent" value="1"' in page
+    client.force_login(world.in_charge)
+    page = client.get(tab_url(case), **HTMX).content.decode()
+    assert 'name="override_consent"' not in page
+    assert "Only a coordinator of the region can send it without her recorded consent" in page
+
+
+def test_a_coordinator_sends_it_without_her_consent_with_a_reason_shown_on_the_referral(client, world, case, referral):
+    client.force_login(world.coordinator_a)
+    response = client.post(move_url(case, referral), override(), **HTMX)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Sent without her recorded consent by Coordinator_A" in page
+    assert "She is in danger tonight." in page
+    referral.refresh_from_db()
+    assert (referral.status, referral.consent_overridden_by) == (R.SENT, world.coordinator_a)
+    history = client.get(reverse("case_tab", args=[case.pk, "history"]), **HTMX).content.decode()
+    assert "Coordinator_A" in history and "She is in danger tonight." in history
+
+
+def test_the_caseworker_in_charge_is_refused_with_the_reason_why(client, world, case, referral):
+    client.force_login(world.in_charge)
+    response = client.post(move_url(case, referral), override(), **HTMX)
+    assert response.status_code == 403
+    assert "Only a coordinator of Belgium — Brussels can send a referral without her recorded consent" in (
+        response.content.decode()
+    )
+    referral.refresh_from_db()
+    assert (referral.status, referral.consent_overridden_by) == (R.PROPOSED, None)
+
+
+def test_an_override_without_a_reason_is_refused_and_the_form_stays_open(client, world, case, referral):
+    client.force_login(world.coordinator_a)
+    response = client.post(move_url(case, referral), override(reason="  "), **HTMX)
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Say why it is sent without her recorded consent." in page
+    assert '<details class="consent-override" open>' in page
+    referral.refresh_from_db()
+    assert referral.status == R.PROPOSED
+
+
+# --- What the partner receives ------------------------------------------------------------------------
+
+
+def shared_url(case, referral):
+    return reverse("case_referral_shared", args=[case.pk, referral.pk])
+
+
+@pytest.fixture
+def her_profile(world, case):
+    from cases.tests.factories import ClientIdentityFactory
+
+    client = case.client
+    client.nickname = "Lotus Nickname"
+    client.preferred_languages = ["cmn"]
+    client.age_band = "26_35"
+    client.city = "Schaerbeek-City"
+    client.children = 3
+    client.residence_status = "spouse_dependent"
+    client.safe_contact_channel = "signal"
+    client.safe_contact_times = "Weekday-mornings-only"
+    client.code_word = "Secret-Umbrella"
+    client.save()
+    case.support_needs.set([support_type("legal")])
+    ClientIdentityFactory(client=client, legal_name="Chen Lotuslegal", phone="+32 499 11 22 33")
+    return {
+        "nickname": "Lotus Nickname",
+        "preferred_languages": "Mandarin",
+        "age_band": "26–35",
+        "city": "Schaerbeek-City",
+        "children": "<dd>3</dd>",
+        "residence_status": "Residence through spouse or partner",
+        "safe_contact": "Weekday-mornings-only",
+        "support_needs": "Legal support",
+    }
+
+
+@pytest.mark.parametrize("listed", [["nickname"], ["city", "children"], ["age_band", "safe_contact", "support_needs"]])
+def test_the_partner_receives_the_listed_fields_and_nothing_else(client, world, case, maple, her_profile, listed):
+    referral = ReferralFactory(case=case, partner=maple, shared_fields=listed, note="Please call on Monday.")
+    client.force_login(world.in_charge)
+    response = client.get(shared_url(case, referral))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    page = response.content.decode()
+    for code, value in her_profile.items():
+        assert (value in page) == (code in listed), (code, listed)
+    assert "Please call on Monday." in page
+    for never in ("Secret-Umbrella", "Chen Lotuslegal", "499 11 22 33"):
+        assert never not in page
+
+
+def test_listed_identifying_details_are_named_but_never_shown_on_the_page(client, world, case, maple, her_profile):
+    referral = ReferralFactory(case=case, partner=maple, shared_fields=["legal_name", "phone"])
+    client.force_login(world.superuser)
+    page = client.get(shared_url(case, referral)).content.decode()
+    assert "Legal name" in page and "Phone" in page
+    assert "Identifying details are shown only on the client tab" in page
+    assert "Chen Lotuslegal" not in page and "499 11 22 33" not in page
+    assert "Lotus Nickname" not in page
+
+
+def test_the_shared_values_are_exactly_the_listed_fields(world, case, maple, her_profile):
+    from partners.selectors import referral_shared_values
+
+    every = [code for code, _label in Referral.SharedField.choices]
+    referral = ReferralFactory(case=case, partner=maple, shared_fields=list(reversed(every)))
+    shared = referral_shared_values(referral)
+    assert [item.code for item in shared] == every  # in the form's order
+    assert {item.code for item in shared if item.identifying} == {"legal_name", "phone"}
+    assert all(item.value == "" for item in shared if item.identifying)
+    referral.shared_fields = ["city"]
+    assert [(item.code, item.value) for item in referral_shared_values(referral)] == [("city", "Schaerbeek-City")]
+
+
+def test_a_referral_of_another_case_has_no_shared_page(client, world, case, maple):
+    other = ReferralFactory(case=CaseFactory(region=world.brussels), partner=maple)
+    client.force_login(world.in_charge)
+    assert client.get(shared_url(case, other)).status_code == 404
+
+
+def test_identifying_fields_are_offered_only_to_those_who_may_reveal_them(client, world, case, maple):
+    from guardian.shortcuts import assign_perm
+
+    client.force_login(world.in_charge)
+    page = client.get(tab_url(case), **HTMX).content.decode()
+    assert 'value="legal_name"' not in page and 'value="phone"' not in page
+    response = client.post(propose_url(case), proposal(maple, **{"referral-shared_fields": ["phone"]}), **HTMX)
+    assert response.status_code == 422
+    assert not Referral.objects.exists()
+    assign_perm("cases.reveal_clientidentity", world.in_charge)
+    page = client.get(tab_url(case), **HTMX).content.decode()
+    assert 'value="legal_name"' in page and 'value="phone"' in page
+    assert client.post(propose_url(case), proposal(maple, **{"referral-shared_fields": ["phone"]})).status_code == 302
+    assert Referral.objects.get().shared_fields == ["phone"]

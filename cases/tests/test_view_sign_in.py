@@ -26,13 +26,8 @@ def test_there_is_no_sign_up(client, db):
     assert not User.objects.filter(username="x").exists()
 
 
-def test_a_volunteer_signs_in_with_her_e_mail_address(client, person):
-    user = person("lin", email="lin@example.org")
-    user.set_password("a long enough password")
-    user.save()
-    response = client.post(reverse("account_login"), {"login": "lin@example.org", "password": "a long enough password"})
-    assert response.status_code == 302
-    assert response["Location"] == reverse("dashboard")
+# Signing in with the password and the second factor, by username or e-mail address:
+# volunteers/tests/test_second_factor.py.
 
 
 def test_password_reset_answers_the_same_for_unknown_addresses(client, person, mailoutbox):

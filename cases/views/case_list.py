@@ -18,9 +18,10 @@ from django.urls import path
 from django.utils.cache import patch_vary_headers
 
 from cases.forms import CaseFilterForm
+from cases.models import AccessLog
 from cases.selectors import case_list, case_list_people
-from regions.models import Region
-from regions.selectors import region_ids_with_permission
+from cases.services import access_log_record, search_detail
+from regions.selectors import all_regions, regions_with_permission
 
 PAGE_SIZE = 25
 MAX_CURSOR_LENGTH = 300
@@ -133,19 +134,20 @@ class Page:
     previous_cursor: str = ""
 
 
-def keyset_page(queryset, *, sort: str, after: str = "", before: str = "") -> Page:
-    """One page of `queryset` in the order `sort`, after or before a cursor. One query."""
-    keys = SORT_KEYS[sort]
+def keyset_page(queryset, *, sort: str, after: str = "", before: str = "", keys=None, page_size=PAGE_SIZE) -> Page:
+    """One page of `queryset` in the order `sort` (one of SORT_KEYS, or a name of the caller's
+    own for its `keys`), after or before a cursor. One query."""
+    keys = keys or SORT_KEYS[sort]
     before_values = decode_cursor(before, sort, keys)
     if before_values is not None:
         rows = list(
             queryset.filter(_beyond(keys, before_values, backwards=True)).order_by(*_ordering(keys, backwards=True))[
-                : PAGE_SIZE + 1
+                : page_size + 1
             ]
         )
         if rows:
-            has_previous = len(rows) > PAGE_SIZE
-            rows = rows[:PAGE_SIZE][::-1]
+            has_previous = len(rows) > page_size
+            rows = rows[:page_size][::-1]
             return Page(
                 rows=rows,
                 next_cursor=encode_cursor(sort, keys, rows[-1]),
@@ -155,9 +157,9 @@ def keyset_page(queryset, *, sort: str, after: str = "", before: str = "") -> Pa
     after_values = decode_cursor(after, sort, keys) if before_values is None else None
     if after_values is not None:
         queryset = queryset.filter(_beyond(keys, after_values, backwards=False))
-    rows = list(queryset.order_by(*_ordering(keys, backwards=False))[: PAGE_SIZE + 1])
-    has_next = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
+    rows = list(queryset.order_by(*_ordering(keys, backwards=False))[: page_size + 1])
+    has_next = len(rows) > page_size
+    rows = rows[:page_size]
     return Page(
         rows=rows,
         next_cursor=encode_cursor(sort, keys, rows[-1]) if has_next else "",
@@ -165,14 +167,23 @@ def keyset_page(queryset, *, sort: str, after: str = "", before: str = "") -> Pa
     )
 
 
+def _log_search(request, query: str) -> None:
+    """A search by reference or nickname is logged as one SEARCH event, with the term's keyed hash
+    only (the rows it lists are references and nicknames, not one opening per case). Filters
+    without a term narrow the user's own scope and are not logged."""
+    if query.strip():
+        access_log_record(
+            user=request.user,
+            action=AccessLog.Action.SEARCH,
+            request=request,
+            detail=search_detail("case list", q=query),
+        )
+
+
 def case_list_view(request):
     user = request.user
     # The filters offer the regions whose cases the user sees, and the people in charge there.
-    if user.is_superuser:
-        regions = list(Region.objects.all())
-    else:
-        region_ids = region_ids_with_permission(user, "view_region_cases")
-        regions = list(Region.objects.filter(pk__in=sorted(region_ids))) if region_ids else []
+    regions = all_regions(user) if user.is_superuser else regions_with_permission(user, "view_region_cases")
     people = list(case_list_people(region_ids={r.pk for r in regions})) if regions else []
     filter_fields = set(CaseFilterForm.base_fields)
     bound = any(name in request.GET for name in filter_fields)
@@ -185,6 +196,7 @@ def case_list_view(request):
             before=request.GET.get("before", ""),
         )
     elif form.is_valid():
+        _log_search(request, form.cleaned_data.get("q") or "")
         page = keyset_page(
             case_list(user=user, filters=form.cleaned_data),
             sort=form.cleaned_data["sort"],

@@ -8,21 +8,27 @@
 A user with several regions sees them together and may narrow to one with ?region=<id>; a region
 id that is not one of theirs (or not a number) is a 404, like every other thing outside scope.
 
-The number of queries does not depend on how many cases there are: each section is one query
-(counts are one FILTER aggregate each), and the people one may assign are fetched once for every
-row of the queue.
+The number of queries does not depend on how many cases there are: the counts are one FILTER
+aggregate, the case rows of every section (my cases and their latest contacts, the queue, the cases
+nobody is in charge of) one query, and the people one may assign are fetched once for every row of
+the queue.
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib import messages
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Case as DbCase
+from django.db.models import Count, Exists, F, OuterRef, Q, When
+from django.db.models.functions import Coalesce, JSONObject
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
@@ -35,7 +41,12 @@ from cases.selectors import ASSIGNABLE_ROLES, assignable_people, cases_visible_t
 from cases.services import case_assign
 from cases.views.for_you import for_you
 from regions.models import Membership, Region
-from regions.selectors import region_ids_with_permission, user_has_region_permission
+from regions.selectors import (
+    all_regions,
+    region_ids_with_permission,
+    regions_held,
+    user_has_region_permission,
+)
 from srp.languages import Language
 from volunteers.models import Shift
 
@@ -43,6 +54,9 @@ S = Case.Status
 MY_CASES_LIMIT = 50
 QUEUE_LIMIT = 50
 SHIFTS_LIMIT = 5
+# Who is on shift now, the first by region: a network admin's 300 regions have some 1,500 people on
+# shift at once; the rest are on the roster's "on duty now" page.
+ON_SHIFT_LIMIT = 50
 ACTIVITY_LIMIT = 10
 RECENT_REQUESTS_LIMIT = 10
 DUE_SOON = dt.timedelta(days=7)
@@ -70,14 +84,14 @@ class Scope:
 def _scope(request) -> Scope:
     user = request.user
     if user.is_superuser:
-        regions = list(Region.objects.all())
+        regions = all_regions(user)
         view_ids = assign_ids = intake_ids = {region.pk for region in regions}
     else:
         view_ids = region_ids_with_permission(user, "view_region_cases")
         assign_ids = region_ids_with_permission(user, "assign_region")
         intake_ids = region_ids_with_permission(user, "intake_region")
         all_ids = view_ids | assign_ids | intake_ids
-        regions = list(Region.objects.filter(pk__in=sorted(all_ids))) if all_ids else []
+        regions = [region for pk, region in regions_held(user).items() if pk in all_ids]
     selected = None
     wanted = request.GET.get("region", "")
     if wanted:
@@ -108,12 +122,36 @@ class Candidate:
     def full(self) -> bool:
         return self.capacity is not None and self.load >= self.capacity
 
+    @property
+    def label(self) -> str:
+        """What the drop-down says of them: the same words as the case page's assignment."""
+        if self.capacity is not None:
+            text = _("%(name)s (%(load)s/%(capacity)s cases)") % {
+                "name": self.name,
+                "load": self.load,
+                "capacity": self.capacity,
+            }
+        else:
+            text = _("%(name)s (%(load)s cases)") % {"name": self.name, "load": self.load}
+        if self.full:
+            return _("%(person)s — full") % {"person": text}
+        return text
+
+
+def _options(candidates: list[Candidate]) -> str:
+    """The <option>s of a region's people, made once per region and page (a queue of 25 cases in
+    a region of 35 people was 875 options rendered one by one by the template)."""
+    return format_html_join("", '<option value="{}">{}</option>', ((c.user_id, c.label) for c in candidates))
+
 
 def _candidates(region_ids) -> dict[int, list[Candidate]]:
     """Region id → the active caseworkers and coordinators one may assign there, with their load."""
     by_region: dict[int, list[Candidate]] = {}
     seen = set()
-    for membership in assignable_people(region_ids):
+    # What a drop-down says of each person, no more: a network admin's queue spans some fifty regions
+    # and 1,500 people, whose full rows (a time zone each, made a ZoneInfo) cost more than the page's SQL.
+    people = assignable_people(region_ids).only("region_id", "user__username", "user__volunteer__display_name")
+    for membership in people:
         key = (membership.region_id, membership.user_id)
         if key in seen:
             continue
@@ -124,97 +162,235 @@ def _candidates(region_ids) -> dict[int, list[Candidate]]:
     return by_region
 
 
-def _prepare_row(case, candidates) -> None:
-    """What a queue row shows besides the case: the client's languages and whom one may assign."""
+def _prepare_row(case, candidates, options_by_region: dict | None = None) -> None:
+    """What a queue row shows besides the case: the client's languages and whom one may assign
+    (`options_by_region` keeps each region's <option>s for the next rows)."""
     names = dict(Language.choices)
     case.age = timesince(case.received_at, depth=1)
     case.language_names = ", ".join(str(names.get(code, code)) for code in case.client.preferred_languages)
     case.assign_candidates = candidates.get(case.region_id, [])
     case.any_full = any(candidate.full for candidate in case.assign_candidates)
+    options = options_by_region.get(case.region_id) if options_by_region is not None else None
+    if options is None:
+        options = _options(case.assign_candidates)
+        if options_by_region is not None:
+            options_by_region[case.region_id] = options
+    case.assign_options = options
 
 
 # --- The sections ---------------------------------------------------------------------------------
 
 
-def _my_work(user, visible, scope: Scope, now) -> dict:
-    mine = visible.filter(person_in_charge=user).exclude(status=S.CLOSED)
-    counts = mine.aggregate(
-        n_open=Count("pk"),
-        n_active=Count("pk", filter=Q(status=S.ACTIVE)),
-        n_overdue=Count("pk", filter=Q(next_follow_up_due__lt=now)),
-        n_due_soon=Count("pk", filter=Q(next_follow_up_due__gte=now, next_follow_up_due__lt=now + DUE_SOON)),
-        n_high_risk=Count("pk", filter=Q(risk_level__in=HIGH_RISK)),
-    )
-    shifts = Shift.objects.filter(user=user, ends_at__gt=now, cancelled=False)
+def _counts(user, visible, scope: Scope, now) -> tuple[dict, dict | None]:
+    """The counts of my open cases and of the open cases of the regions I coordinate: one FILTER
+    aggregate over both (the regions' counts are None when I coordinate none)."""
+    mine = Q(person_in_charge=user)
+    counted = mine
+    aggregates = {
+        "n_open": Count("pk", filter=mine),
+        "n_active": Count("pk", filter=mine & Q(status=S.ACTIVE)),
+        "n_overdue": Count("pk", filter=mine & Q(next_follow_up_due__lt=now)),
+        "n_due_soon": Count("pk", filter=mine & Q(next_follow_up_due__gte=now, next_follow_up_due__lt=now + DUE_SOON)),
+        "n_high_risk": Count("pk", filter=mine & Q(risk_level__in=HIGH_RISK)),
+    }
+    if scope.assign_ids:
+        regional = Q(region_id__in=scope.assign_ids)
+        counted |= regional
+        aggregates.update(
+            {
+                "region_n_open": Count("pk", filter=regional),
+                "region_n_unassigned": Count("pk", filter=regional & Q(person_in_charge__isnull=True)),
+                **{
+                    f"region_status_{status}": Count("pk", filter=regional & Q(status=status))
+                    for status in Case.OPEN_STATUSES
+                },
+                **{
+                    f"region_risk_{level}": Count("pk", filter=regional & Q(risk_level=level))
+                    for level in RiskLevel.values
+                },
+            }
+        )
+    counts = visible.exclude(status=S.CLOSED).filter(counted).aggregate(**aggregates)
+    region_counts = None
+    if scope.assign_ids:
+        region_counts = {
+            name.removeprefix("region_"): counts.pop(name) for name in list(counts) if name.startswith("region_")
+        }
+    return counts, region_counts
+
+
+def _shifts(user, scope: Scope, now) -> tuple[list, list, bool]:
+    """My next shifts (the first few) and, in the regions I coordinate, who is on shift now with
+    their load (the first ON_SHIFT_LIMIT, and whether there are more): one query (the ids of both,
+    as a UNION, then the rows in the order of the second)."""
+    mine = Shift.objects.filter(user=user, ends_at__gt=now, cancelled=False)
     if scope.selected:
-        shifts = shifts.filter(region=scope.selected)
-    shifts = list(shifts.select_related("region").order_by("starts_at", "pk")[:SHIFTS_LIMIT])
+        mine = mine.filter(region=scope.selected)
+    mine = mine.order_by("starts_at", "pk")
+    if not scope.assign_ids:
+        return list(mine.select_related("region")[:SHIFTS_LIMIT]), [], False
+    on_shift_now = Q(region_id__in=scope.assign_ids, starts_at__lte=now, ends_at__gt=now, cancelled=False)
+    order = ("region__country", "region__area", "ends_at", "pk")
+    # One more than shown says whether there are more, without counting them.
+    first_on_shift = Shift.objects.filter(on_shift_now).order_by(*order).values("pk")[: ON_SHIFT_LIMIT + 1]
+    ids = mine.values("pk")[:SHIFTS_LIMIT].union(first_on_shift, all=True)
+    rows = list(
+        Shift.objects.filter(pk__in=ids)
+        .select_related("region", "user__volunteer")
+        .annotate(load=open_caseload(OuterRef("user_id")), capacity=F("user__volunteer__capacity"))
+        .order_by(*order)
+    )
+    assign_ids = set(scope.assign_ids)
+    on_shift = [s for s in rows if s.region_id in assign_ids and s.starts_at <= now < s.ends_at and not s.cancelled]
+    selected = scope.selected.pk if scope.selected else None
+    my_shifts = sorted(
+        (s for s in rows if s.user_id == user.pk and s.ends_at > now and (selected is None or s.region_id == selected)),
+        key=lambda s: (s.starts_at, s.pk),
+    )[:SHIFTS_LIMIT]
+    # Rows in order, so one of my shifts beyond the first on shift falls after them, never among them.
+    return my_shifts, on_shift[:ON_SHIFT_LIMIT], len(on_shift) > ON_SHIFT_LIMIT
+
+
+def _my_work(counts, scope: Scope, shifts, rows: "CaseRows") -> dict:
     show = bool(counts["n_open"] or scope.caseworker_ids)
     if not show:
         return {"show_mine": False, "my_shifts": shifts}
     return {
         "show_mine": True,
         "my_counts": counts,
-        "my_cases": mine.select_related("region", "client").order_by(
-            F("next_follow_up_due").asc(nulls_last=True), "pk"
-        )[:MY_CASES_LIMIT],
+        "my_cases": rows.mine,
         "my_shifts": shifts,
-        "my_activity": ContactLog.objects.filter(case__in=mine.values("pk"))
-        .select_related("case__region", "case__client", "logged_by__volunteer")
-        .order_by("-occurred_at", "-pk")[:ACTIVITY_LIMIT],
+        "my_activity": rows.activity,
     }
 
 
-def _orphaned(cases):
-    """Open cases whose person in charge no longer works on the region's team (membership ended,
-    account disabled): in practice, nobody is in charge of them."""
-    still_on_team = Membership.objects.filter(
+def _still_on_team():
+    """For annotations on cases: whether the case's person in charge still works on the region's
+    team (an active assignable membership there)."""
+    return Membership.objects.filter(
         user=OuterRef("person_in_charge"),
         region=OuterRef("region"),
         role__in=ASSIGNABLE_ROLES,
         ended_at__isnull=True,
     )
+
+
+def _orphaned(cases):
+    """Open cases whose person in charge no longer works on the region's team (membership ended,
+    account disabled): in practice, nobody is in charge of them."""
     return cases.filter(person_in_charge__isnull=False).filter(
-        Q(person_in_charge__is_active=False) | ~Exists(still_on_team)
+        Q(person_in_charge__is_active=False) | ~Exists(_still_on_team())
     )
 
 
-def _coordination(visible, scope: Scope, now) -> dict:
-    regional = visible.filter(region_id__in=scope.assign_ids).exclude(status=S.CLOSED)
-    counts = regional.aggregate(
-        n_open=Count("pk"),
-        n_unassigned=Count("pk", filter=Q(person_in_charge__isnull=True)),
-        **{f"status_{status}": Count("pk", filter=Q(status=status)) for status in Case.OPEN_STATUSES},
-        **{f"risk_{level}": Count("pk", filter=Q(risk_level=level)) for level in RiskLevel.values},
-    )
-    queue = list(
-        regional.filter(status__in=[S.NEW, S.TRIAGED], person_in_charge__isnull=True)
-        .select_related("region", "client")
-        .order_by("received_at", "pk")[:QUEUE_LIMIT]
-    )
-    orphans = list(
-        _orphaned(regional)
-        .select_related("region", "client", "person_in_charge__volunteer")
-        .order_by("next_follow_up_due", "pk")[:QUEUE_LIMIT]
-    )
-    candidates = _candidates(scope.assign_ids)
-    for case in queue + orphans:
-        _prepare_row(case, candidates)
-    on_shift = (
-        Shift.objects.filter(region_id__in=scope.assign_ids, starts_at__lte=now, ends_at__gt=now, cancelled=False)
-        .select_related("region", "user__volunteer")
-        .annotate(load=open_caseload(OuterRef("user_id")), capacity=F("user__volunteer__capacity"))
-        .order_by("region__country", "region__area", "ends_at", "pk")
-    )
+def _coordination(scope: Scope, counts, on_shift, more_on_shift: bool, rows: "CaseRows") -> dict:
+    # The people of the regions of the rows shown only: a network admin assigns in 300 regions.
+    candidates = _candidates(sorted(set(scope.assign_ids) & {case.region_id for case in rows.queue + rows.orphans}))
+    options_by_region: dict[int, str] = {}
+    for case in rows.queue + rows.orphans:
+        _prepare_row(case, candidates, options_by_region)
     return {
         "coordination": True,
         "region_counts": counts,
         "status_counts": [(S(status).label, counts[f"status_{status}"]) for status in Case.OPEN_STATUSES],
         "risk_counts": [(level, RiskLevel(level).label, counts[f"risk_{level}"]) for level in RiskLevel.values],
-        "queue": queue,
-        "orphans": orphans,
+        "queue": rows.queue,
+        "orphans": rows.orphans,
         "on_shift": on_shift,
+        "more_on_shift": more_on_shift,
     }
+
+
+@dataclass
+class CaseRows:
+    mine: list = field(default_factory=list)  # my open cases, by next follow-up (the first few)
+    activity: list = field(default_factory=list)  # the latest contacts on my open cases
+    queue: list = field(default_factory=list)  # requests nobody was given yet, oldest first
+    orphans: list = field(default_factory=list)  # open cases whose person in charge left the team
+
+
+def _recent_contacts():
+    """A case's latest contacts (as many as the dashboard shows), as JSON objects: what the activity
+    list shows of each."""
+    fields = JSONObject(
+        pk="pk",
+        occurred_at="occurred_at",
+        channel="channel",
+        summary="summary",
+        logged_by_id="logged_by_id",
+        logged_by_name=Coalesce("logged_by__volunteer__display_name", "logged_by__username"),
+    )
+    latest = ContactLog.objects.filter(case=OuterRef("pk")).order_by("-occurred_at", "-pk")
+    return ArraySubquery(latest.values(json=fields)[:ACTIVITY_LIMIT])
+
+
+def _contact(case, data) -> ContactLog:
+    contact = ContactLog(
+        pk=data["pk"],
+        case=case,
+        occurred_at=parse_datetime(data["occurred_at"]),
+        channel=data["channel"],
+        summary=data["summary"],
+        logged_by_id=data["logged_by_id"],
+    )
+    contact.logged_by_name = data["logged_by_name"]
+    return contact
+
+
+def _case_rows(user, visible, scope: Scope, *, show_mine: bool) -> CaseRows:
+    """My cases, their latest contacts, the queue and the cases nobody is in charge of any more:
+    one query. The ids of each list (each with its own order and limit, and the cases of the latest
+    contacts) as a UNION ALL, then those cases, split again in Python by the same filters, orders
+    and limits; each case of the latest contacts brings its own latest few as JSON."""
+    open_cases = visible.exclude(status=S.CLOSED)
+    mine = open_cases.filter(person_in_charge=user)
+    regional = open_cases.filter(region_id__in=scope.assign_ids)
+    parts = []
+    activity_case_ids = None
+    if show_mine:
+        parts.append(mine.order_by(F("next_follow_up_due").asc(nulls_last=True), "pk").values("pk")[:MY_CASES_LIMIT])
+        activity_case_ids = (
+            ContactLog.objects.filter(case__in=mine.values("pk"))
+            .order_by("-occurred_at", "-pk")
+            .values("case_id")[:ACTIVITY_LIMIT]
+        )
+        parts.append(activity_case_ids)
+    if scope.assign_ids:
+        queue = regional.filter(status__in=[S.NEW, S.TRIAGED], person_in_charge__isnull=True)
+        parts.append(queue.order_by("received_at", "pk").values("pk")[:QUEUE_LIMIT])
+        parts.append(_orphaned(regional).order_by("next_follow_up_due", "pk").values("pk")[:QUEUE_LIMIT])
+    if not parts:
+        return CaseRows()
+    ids = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    cases = Case.objects.filter(pk__in=ids).select_related("region", "client", "person_in_charge__volunteer").order_by()
+    if activity_case_ids is not None:
+        cases = cases.annotate(recent_contacts=DbCase(When(pk__in=activity_case_ids, then=_recent_contacts())))
+    if scope.assign_ids:
+        cases = cases.annotate(still_on_team=Exists(_still_on_team()))
+    rows = CaseRows()
+    fetched = list(cases)
+    if show_mine:
+        my_open = [case for case in fetched if case.person_in_charge_id == user.pk and case.status != S.CLOSED]
+        rows.mine = sorted(my_open, key=lambda c: (c.next_follow_up_due is None, c.next_follow_up_due, c.pk))
+        rows.mine = rows.mine[:MY_CASES_LIMIT]
+        contacts = [_contact(case, data) for case in my_open for data in (case.recent_contacts or [])]
+        rows.activity = sorted(contacts, key=lambda c: (c.occurred_at, c.pk), reverse=True)[:ACTIVITY_LIMIT]
+    if scope.assign_ids:
+        assign_ids = set(scope.assign_ids)
+        regional_rows = [case for case in fetched if case.region_id in assign_ids and case.status != S.CLOSED]
+        queue_rows = [
+            case for case in regional_rows if case.status in (S.NEW, S.TRIAGED) and case.person_in_charge_id is None
+        ]
+        rows.queue = sorted(queue_rows, key=lambda c: (c.received_at, c.pk))[:QUEUE_LIMIT]
+        orphan_rows = [
+            case
+            for case in regional_rows
+            if case.person_in_charge_id is not None and (not case.person_in_charge.is_active or not case.still_on_team)
+        ]
+        rows.orphans = sorted(orphan_rows, key=lambda c: (c.next_follow_up_due is None, c.next_follow_up_due, c.pk))[
+            :QUEUE_LIMIT
+        ]
+    return rows
 
 
 def _intake(user, visible) -> dict:
@@ -233,15 +409,19 @@ def dashboard(request):
     visible = cases_visible_to(user)
     if scope.selected:
         visible = visible.filter(region=scope.selected)
+    my_counts, region_counts = _counts(user, visible, scope, now)
+    my_shifts, on_shift, more_on_shift = _shifts(user, scope, now)
     context = {
         "scope": scope,
         "now": now,
         "several_regions": len(scope.shown) > 1,
         **for_you(user, now=now),
-        **_my_work(user, visible, scope, now),
     }
+    show_mine = bool(my_counts["n_open"] or scope.caseworker_ids)
+    rows = _case_rows(user, visible, scope, show_mine=show_mine)
+    context.update(_my_work(my_counts, scope, my_shifts, rows))
     if scope.assign_ids:
-        context.update(_coordination(visible, scope, now))
+        context.update(_coordination(scope, region_counts, on_shift, more_on_shift, rows))
     if scope.intake_only_ids:
         context.update(_intake(user, visible))
     if not scope.regions:

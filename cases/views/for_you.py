@@ -1,9 +1,10 @@
-"""What is waiting for one person, at the top of their dashboard: new notices ("New for you") and
-the hand-overs they should acknowledge; and the two actions on them (mark read, acknowledge).
+"""What is waiting for one person: the notification centre (the bell in every page's header, the
+list of notices, mark read, mark all read) and, at the top of their dashboard, new notices ("New for
+you") and the hand-overs they should acknowledge.
 
 A notice says only a case reference and what happened, never a nickname or a story: notices may
 be read on a shared screen. Each list is one query; neither grows the dashboard's query count with
-the number of rows.
+the number of rows. The bell is one COUNT, refreshed by htmx every minute and after each action.
 """
 
 from django.contrib import messages
@@ -14,14 +15,25 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cases.models import HandOver, Notification
-from cases.selectors import cases_visible_to, handovers_waiting_for, unread_notifications
-from cases.services import handover_acknowledge, notification_mark_read
+from cases.selectors import (
+    cases_visible_to,
+    handovers_waiting_for,
+    notifications_of,
+    unread_notification_count,
+    unread_notifications,
+)
+from cases.services import handover_acknowledge, notification_mark_read, notifications_mark_all_read
+from srp.scope_cache import preloaded_unread_count
 
 NOTICES_LIMIT = 10
 HANDOVERS_LIMIT = 20
+LIST_PAGE = 50
+# An htmx request aimed at the list re-renders the list, and the bell hears this event.
+LIST_TARGET = "notification-list"
+CHANGED = "notifications-changed"
 
 
 def for_you(user, *, now=None) -> dict:
@@ -45,12 +57,19 @@ def _next_url(request) -> str:
 
 
 def _answer(request, done: str = "", error: str = "", status: int = 200):
-    """htmx from the dashboard: the "for you" part again; otherwise a message and a redirect to a
-    local `next` or the dashboard."""
+    """htmx from the list: the list again; htmx from the dashboard: the "for you" part again;
+    otherwise a message and a redirect to a local `next` or the dashboard. The bell hears of it."""
     next_url = _next_url(request)
+    if request.htmx and request.htmx.target == LIST_TARGET:
+        context = {**notification_page(request), "list_done": done}
+        response = render(request, "cases/_notification_list.html", context, status=status)
+        response["HX-Trigger"] = CHANGED
+        return response
     if request.htmx and not next_url:
         context = {**for_you(request.user), "for_you_done": done, "for_you_error": error}
-        return render(request, "cases/_dashboard_for_you.html", context, status=status)
+        response = render(request, "cases/_dashboard_for_you.html", context, status=status)
+        response["HX-Trigger"] = CHANGED
+        return response
     if done:
         messages.success(request, done)
     if error:
@@ -66,6 +85,45 @@ def notification_read(request, pk):
         raise Http404("No such notice.")
     notification_mark_read(notification=notification, by=request.user)
     return _answer(request, done=_("Marked as read: %(text)s") % {"text": notification.text})
+
+
+def notification_page(request) -> dict:
+    """One page of my notices, newest first; `?before=<id>` for older ones (keyset). One query."""
+    notices = notifications_of(request.user)
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        notices = notices.filter(pk__lt=int(before))
+    notices = list(notices.order_by("-pk")[: LIST_PAGE + 1])
+    more = len(notices) > LIST_PAGE
+    notices = notices[:LIST_PAGE]
+    return {
+        "notices": notices,
+        "older": notices[-1].pk if more else None,
+        "any_unread": any(notice.read_at is None for notice in notices),
+    }
+
+
+@require_GET
+def notification_list(request):
+    """All my notices (read ones too), with mark read and mark all read."""
+    template = "cases/_notification_list.html" if request.htmx else "cases/notification_list.html"
+    return render(request, template, notification_page(request))
+
+
+@require_GET
+def notification_bell(request):
+    """The bell alone, for htmx to refresh it (every minute, and when a notice was marked read)."""
+    count = preloaded_unread_count(request)
+    if count is None:
+        count = unread_notification_count(request.user)
+    return render(request, "cases/_bell.html", {"unread_notice_count": count})
+
+
+@require_POST
+def notification_read_all(request):
+    """Mark all my notices read."""
+    count = notifications_mark_all_read(by=request.user)
+    return _answer(request, done=_("All notices marked read (%(count)s).") % {"count": count})
 
 
 @require_POST
@@ -87,6 +145,9 @@ def handover_acknowledge_view(request, pk):
 
 
 urlpatterns = [
+    path("notifications/", notification_list, name="notification_list"),
+    path("notifications/bell/", notification_bell, name="notification_bell"),
+    path("notifications/read-all/", notification_read_all, name="notification_read_all"),
     path("notifications/<int:pk>/read/", notification_read, name="notification_read"),
     path("handovers/<int:pk>/acknowledge/", handover_acknowledge_view, name="handover_acknowledge"),
 ]

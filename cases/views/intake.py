@@ -11,11 +11,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
 from cases.forms import DuplicateCheckForm, IntakeForm
+from cases.models import AccessLog
 from cases.selectors import possible_duplicates
-from cases.services import case_intake
+from cases.services import access_log_record, case_intake, search_detail
 from regions.selectors import regions_where
 
 
@@ -32,6 +34,21 @@ def _add_service_errors(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+@sensitive_variables()
+def _duplicates(request, *, region, nickname: str, contact_handle: str):
+    """The possible duplicates, after logging the look-up as a SEARCH: the nickname's and the
+    handle's keyed hashes only, never the terms (her handle is identifying)."""
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.SEARCH,
+        request=request,
+        detail=search_detail("intake duplicates", nickname=nickname, handle=contact_handle),
+    )
+    return possible_duplicates(user=request.user, region=region, nickname=nickname, contact_handle=contact_handle)
+
+
+@sensitive_post_parameters()  # security: POST values never in error reports
+@sensitive_variables()
 def case_intake_view(request):
     form = IntakeForm(request.POST or None, user=request.user)
     if not form.has_regions:
@@ -42,11 +59,8 @@ def case_intake_view(request):
         if form.is_valid():
             data = form.cleaned_data
             if request.POST.get("confirm_new") != "1":
-                duplicates = possible_duplicates(
-                    user=request.user,
-                    region=data["region"],
-                    nickname=data["nickname"],
-                    contact_handle=data["contact_handle"],
+                duplicates = _duplicates(
+                    request, region=data["region"], nickname=data["nickname"], contact_handle=data["contact_handle"]
                 )
             if not duplicates:
                 try:
@@ -61,20 +75,22 @@ def case_intake_view(request):
     return render(request, "cases/intake.html", {"form": form, "duplicates": duplicates}, status=status)
 
 
+@sensitive_post_parameters()  # security: POST values never in error reports
+@sensitive_variables()
 @require_POST
 def case_intake_duplicates(request):
     """The possible-duplicates box for the intake form's region, nickname and handle (htmx).
 
     Only for someone who records requests in that region; lists only cases they can see, and never
-    an identity field. Logs nothing: the handle stays in the request body."""
+    an identity field. The handle stays in the request body; the access log keeps its hash."""
     regions = regions_where(request.user, "intake_region").filter(active=True)
     if not regions.exists():
         raise _no_intake_region()
     form = DuplicateCheckForm(request.POST, regions=regions)
     duplicates = []
     if form.is_valid():
-        duplicates = possible_duplicates(
-            user=request.user,
+        duplicates = _duplicates(
+            request,
             region=form.cleaned_data["region"],
             nickname=form.cleaned_data["nickname"],
             contact_handle=form.cleaned_data["contact_handle"],

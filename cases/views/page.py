@@ -14,9 +14,9 @@ from django_htmx.http import HttpResponseClientRefresh
 from cases.assignment import suggest_assignment
 from cases.forms import CaseTransitionForm, move_needs_reason, status_moves
 from cases.models import AccessLog, Case
-from cases.selectors import assignable_people, get_case_for_user
+from cases.selectors import assignable_people, get_case_for_user, may_read_access_log
 from cases.services import access_log_record, case_transition
-from cases.views.sections import client, contacts, handovers, history, incidents, members, plan, referrals, risk
+from cases.views.sections import client, contacts, files, handovers, history, incidents, members, plan, referrals, risk
 from cases.views.tabs import FORM_ERRORS, knew_may_change, may_change, service_errors_onto
 from regions.selectors import user_has_region_permission
 
@@ -26,6 +26,7 @@ TABS = [
     client.TAB,
     incidents.TAB,
     risk.TAB,
+    files.TAB,
     referrals.TAB,
     members.TAB,
     handovers.TAB,
@@ -115,13 +116,20 @@ def _errors_outside_moves(form, moves) -> list[str]:
     return [message for messages in form.errors.values() for message in messages]
 
 
+def log_case_read(request, case, detail: str = "") -> None:
+    """Every response that shows something of the case (the page, a tab, the summary alone) is
+    logged as an opening of it, before it is built (cases.services.access_log_record)."""
+    access_log_record(user=request.user, case=case, action=AccessLog.Action.VIEW_CASE, request=request, detail=detail)
+
+
 def render_case_page(request, case, tab=None, *, status=200, extra=None, summary=None):
     """The whole page, logged as an opening of the case."""
     tab = tab or TABS[0]
-    access_log_record(user=request.user, case=case, action=AccessLog.Action.VIEW_CASE, request=request)
+    log_case_read(request, case, tab.slug)
     context = {
         **(summary or summary_context(request, case)),
         "tabs": [t for t in TABS if t.visible(request.user, case)],
+        "may_read_access_log": may_read_access_log(request.user, case),
         "tab": tab,
         **tab.context(request, case),
         **(extra or {}),
@@ -129,19 +137,26 @@ def render_case_page(request, case, tab=None, *, status=200, extra=None, summary
     return render(request, "cases/case_detail.html", context, status=status)
 
 
+def _related(slug) -> tuple[str, ...]:
+    """What the tab `slug` reads of the case, to select with it (nothing for an unknown tab)."""
+    tab = TABS_BY_SLUG.get(slug)
+    return tab.related if tab is not None else ()
+
+
 def case_detail(request, pk):
-    case = get_case_for_user(request.user, pk)
-    tab = _tab_for(request, case, request.GET.get("tab", TABS[0].slug))
+    slug = request.GET.get("tab", TABS[0].slug)
+    case = get_case_for_user(request.user, pk, related=_related(slug))
+    tab = _tab_for(request, case, slug)
     return render_case_page(request, case, tab)
 
 
 def case_tab(request, pk, tab):
     """One tab alone (htmx), or the whole page with that tab open."""
-    case = get_case_for_user(request.user, pk)
+    case = get_case_for_user(request.user, pk, related=_related(tab))
     tab = _tab_for(request, case, tab)
     if not request.htmx:
         return render_case_page(request, case, tab)
-    access_log_record(user=request.user, case=case, action=AccessLog.Action.VIEW_CASE, request=request, detail=tab.slug)
+    log_case_read(request, case, tab.slug)
     context = {
         "case": case,
         "tab": tab,
@@ -153,6 +168,7 @@ def case_tab(request, pk, tab):
 
 def render_summary(request, case, *, status=200, oob=False, **forms):
     """The summary alone, for htmx (`oob`: swapped in beside another partial)."""
+    log_case_read(request, case, "summary")
     context = {**summary_context(request, case, **forms), "oob": oob}
     return render(request, "cases/_summary.html", context, status=status)
 
@@ -160,6 +176,7 @@ def render_summary(request, case, *, status=200, oob=False, **forms):
 def render_with_summary(request, case, template, context, *, status=200):
     """A tab's partial (htmx) followed by the summary, swapped out of band: for the actions that
     change what the summary shows too (her safe-contact rules, the members)."""
+    log_case_read(request, case, template.rsplit("/", 1)[-1].removesuffix(".html"))
     summary = summary_context(request, case)
     tab_html = render_to_string(template, {"can_change": summary["can_change"], **context, "case": case}, request)
     summary_html = render_to_string("cases/_summary.html", {**summary, "oob": True}, request)

@@ -20,13 +20,16 @@ class Tab:
     """One tab of the case page: its slug in the URL, its label, its template and its context.
 
     `context(request, case)` loads what the tab shows with a fixed number of queries; `visible(user,
-    case)` says who may open it (a tab someone may not see answers 404, like a missing one)."""
+    case)` says who may open it (a tab someone may not see answers 404, like a missing one);
+    `related` are the relations of the case it reads, which the page selects with the case."""
 
     slug: str
     label: str
     template: str
     context: Callable = field(compare=False)
     visible: Callable = field(default=everyone, compare=False)
+    # Relations the tab reads of the case, selected with the case when the page opens on the tab.
+    related: tuple[str, ...] = field(default=(), compare=False)
 
 
 def service_errors_onto(form, error: ValidationError) -> None:

@@ -17,6 +17,10 @@ def test_granting_a_role_gives_the_regions_permissions_at_once(world, person):
         "assign_region",
         "manage_region_shifts",
         "manage_region_team",
+        "erase_client",
+        "export_client",
+        "view_region_access_log",
+        "override_referral_consent",
     }
     assert list(cases_visible_to(newcomer)) == [world.case_a]
     assert newcomer.groups.filter(name="Coordinators").exists()

@@ -1,131 +1,141 @@
-"""A real Celery worker (with beat, as `make run` starts it) takes srp.ping from each broker.
+"""A real Celery worker with beat (as `make run` starts it: `-B`, django-celery-beat's
+DatabaseScheduler) on each broker, against the test database. One run of each proves:
 
-The worker and the process that enqueues are both separate processes configured the way the
-project configures every process: DJANGO_SETTINGS_MODULE and the environment, nothing patched.
+- it takes tasks from the broker (srp.ping answers);
+- beat runs the schedule from the database, as an admin edited it (every 2 s here), and /health/
+  says every part is ok once the heartbeats came in;
+- a critical request nobody is in charge of escalates to the region's coordinator: one notice, one
+  e-mail (a real file backend), with the reference and a link and no name; the history says the
+  system account escalated it;
+- the database going away (every connection of the worker and beat terminated) does not stop it:
+  the next notice's e-mail still goes out, once.
 """
 
-import contextlib
-import os
-import signal
-import subprocess
-import sys
-import uuid
-from pathlib import Path
+import datetime as dt
+import re
+import time
 
 import pytest
-from django.conf import settings
+from django.db import connection
+from django.utils import timezone
 
-pytestmark = pytest.mark.integration
+from cases.models import Case, Notification
+from cases.notifications import message_id
+from cases.reminders import ESCALATION_REASONS
+from cases.services import case_assign
+from cases.tests.factories import CaseFactory, ClientFactory
+from regions.tests.factories import RegionFactory
+from srp.tests.workers import (
+    RESULT_TIMEOUT,
+    mail_files,
+    run_every,
+    run_python,
+    start_worker,
+    stop,
+    wait_for,
+    worker_environment,
+)
+from volunteers.services import SYSTEM_USERNAME
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
-RESULT_TIMEOUT = 90  # seconds: a worker's cold start on a busy 2-core CI machine included
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-# Enqueue srp.ping the way application code does, and wait for the worker's answer.
-CLIENT = """
+NICKNAME = "Qzv Canary Sparrow"
+
+PING = """
 import sys
 import django
 
 django.setup()
 from srp.tasks import ping
 
-print(ping.apply_async(queue=sys.argv[1]).get(timeout=float(sys.argv[2])))
+print(ping.delay().get(timeout=float(sys.argv[1])))
+"""
+
+HEALTH = """
+import django
+
+django.setup()
+from django.test import Client
+
+response = Client().get("/health/")
+print(response.status_code, response.content.decode())
 """
 
 
-def redis_url_for_tests() -> str:
-    url = os.environ.get("SRP_TEST_REDIS_URL") or os.environ.get("REDIS_URL")
-    if not url:
-        reason = "no Redis to test against: set SRP_TEST_REDIS_URL (or REDIS_URL), e.g. redis://127.0.0.1:6379/15"
-        if IN_CI:
-            pytest.fail(f"CI=true but {reason}")
-        pytest.skip(reason)
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
-    except redis.RedisError as exc:
-        pytest.fail(f"the Redis at {url} does not answer: {exc}")
-    return url
+def sent_once(folder, notifications) -> bool:
+    """Every notice's e-mail is in the files exactly once, and nothing else is."""
+    text = "\n".join(mail_files(folder))
+    ids = re.findall(r"^Message-ID: (<srp\.[^>]+>)$", text, flags=re.MULTILINE)
+    return sorted(ids) == sorted(message_id(n) for n in notifications)
 
 
-def broker_environment(broker: str, tmp_path: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in {"REDIS_URL", "CELERY_BROKER_DIR"}}
-    env["DJANGO_SETTINGS_MODULE"] = "srp.settings.test"
-    if broker == "filesystem":
-        env["CELERY_BROKER_DIR"] = str(tmp_path / "broker")
-    else:
-        env["REDIS_URL"] = redis_url_for_tests()
-    return env
+@pytest.mark.parametrize("broker", ["filesystem", "redis"])
+def test_a_real_worker_and_beat_escalate_once_and_survive_the_database_going_away(
+    broker, tmp_path, grant, person, superuser
+):
+    brussels = RegionFactory(country="BE", area="Brussels")
+    coordinator, caseworker = person("coordinator_w"), person("caseworker_w")
+    grant(coordinator, brussels, "coordinator")
+    grant(caseworker, brussels, "caseworker")
+    case = CaseFactory(
+        region=brussels,
+        client=ClientFactory(nickname=NICKNAME),
+        risk_level="critical",
+        received_at=timezone.now() - dt.timedelta(minutes=20),  # past the 15 minutes of a critical request
+    )
+    run_every(2, "srp.heartbeat", "cases.escalate_unassigned", "cases.send_notification_emails")
 
-
-def stop(worker: subprocess.Popen) -> None:
-    """Warm shutdown (SIGTERM), then SIGKILL for the whole group if it hangs or left a pool child."""
-    if worker.returncode is not None:
-        return
-    worker.send_signal(signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        worker.wait(timeout=30)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait(timeout=10)
-
-
-@pytest.fixture(params=["filesystem", "redis"])
-def worker(request, tmp_path):
-    """A `celery -A srp worker -B` on its own queue of the chosen broker; stopped afterwards."""
-    env = broker_environment(request.param, tmp_path)
-    queue = f"test-{uuid.uuid4().hex[:12]}"
+    env = worker_environment(broker, tmp_path)
     log_path = tmp_path / "worker.log"
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "srp",
-        "worker",
-        "-B",
-        "--schedule",
-        str(tmp_path / "celerybeat-schedule"),
-        "--queues",
-        queue,
-        "--hostname",
-        f"{queue}@%h",
-        "--concurrency",
-        "1",
-        "--loglevel",
-        "info",
-        "--without-gossip",
-        "--without-mingle",
-    ]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
+    mail = tmp_path / "mail"
+    worker = start_worker(env, log_path, beat=True)
     try:
-        yield env, queue, process, log_path
+        ping = run_python(env, PING, str(RESULT_TIMEOUT))
+        assert ping.returncode == 0, ping.stderr[-3000:]
+        assert ping.stdout.strip().splitlines()[-1] == "pong"
+
+        def escalated():
+            return list(Notification.objects.filter(kind="escalation", email="sent").select_related("case"))
+
+        notices = wait_for(escalated, what="the escalation e-mail", log=log_path)
+        assert [(n.user_id, n.case_id) for n in notices] == [(coordinator.pk, case.pk)]
+        assert notices[0].created_by.username == SYSTEM_USERNAME
+        wait_for(lambda: sent_once(mail, notices), timeout=10, what="exactly one e-mail", log=log_path)
+        message = mail_files(mail)[0]
+        assert case.reference in message
+        assert f"https://womenaid.test/cases/{case.pk}/" in message
+        assert f"To: {coordinator.email}" in message
+        assert NICKNAME not in message and coordinator.volunteer.display_name not in message
+        escalation = case.history.filter(history_change_reason=ESCALATION_REASONS[2]).get()
+        assert escalation.history_user.username == SYSTEM_USERNAME
+
+        def healthy():
+            answer = run_python(env, HEALTH)
+            return answer.returncode == 0 and answer.stdout.startswith("200 ")
+
+        wait_for(healthy, timeout=60, every=2, what="/health/ to say every part is ok", log=log_path)
+
+        # The database goes away for a moment: every connection but this test's is terminated.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            assert cursor.fetchone()[0] >= 1  # the worker's and beat's kept connections
+        case_assign(case=case, to=caseworker, by=coordinator)
+        assigned = wait_for(
+            lambda: list(Notification.objects.filter(kind="assigned", email="sent")),
+            what="the next e-mail",
+            log=log_path,
+        )
+        time.sleep(6)  # three more sweeps: nothing is sent twice
+        assert sent_once(mail, [*notices, *assigned])
+        assert worker.poll() is None, "the worker died"
+        assert Case.objects.get(pk=case.pk).person_in_charge == caseworker
     finally:
-        stop(process)
-
-
-def test_a_real_worker_answers_ping(worker):
-    env, queue, process, log_path = worker
-    try:
-        client = subprocess.run(
-            [sys.executable, "-c", CLIENT, queue, str(RESULT_TIMEOUT)],
-            cwd=settings.BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=RESULT_TIMEOUT + 30,
-        )
-    except subprocess.TimeoutExpired:
-        client = None
-    stop(process)
-    worker_log = log_path.read_text(errors="replace")[-4000:]
-    details = f"worker exit code: {process.returncode}\n--- worker log ---\n{worker_log}"
-    assert client is not None, f"the client did not return within {RESULT_TIMEOUT + 30} s\n{details}"
-    assert client.returncode == 0, f"client failed:\n{client.stderr[-4000:]}\n{details}"
-    assert client.stdout.strip().splitlines()[-1] == "pong", details
-    assert "Task srp.ping[" in worker_log, details
-    assert "beat: Starting" in worker_log, details
-    assert process.returncode == 0, f"the worker did not shut down cleanly\n{details}"
+        stop(worker)
+    worker_log = log_path.read_text(errors="replace")
+    assert "Task srp.ping[" in worker_log
+    assert "beat: Starting" in worker_log
+    assert NICKNAME not in worker_log
+    assert worker.returncode == 0, f"the worker did not shut down cleanly\n{worker_log[-4000:]}"

@@ -4,7 +4,6 @@ srp/tests/test_celery_worker.py proves a real worker takes tasks)."""
 import datetime as dt
 
 import pytest
-from django.conf import settings
 
 from volunteers.models import Shift, User
 from volunteers.services import SYSTEM_USERNAME
@@ -69,7 +68,9 @@ def test_the_task_keeps_local_hours_through_the_spring_clock_change(rota, clock)
     assert spring.ends_at.astimezone(BRUSSELS).strftime("%H:%M %Z") == "06:00 CEST"
 
 
-def test_the_task_is_on_the_daily_beat_schedule():
-    entry = settings.CELERY_BEAT_SCHEDULE["volunteers.generate_shifts"]
-    assert entry["task"] == generate_shifts.name
-    assert entry["schedule"].hour == {1} and entry["schedule"].minute == {30}
+def test_the_task_is_on_the_daily_beat_schedule(db):
+    from django_celery_beat.models import PeriodicTask
+
+    entry = PeriodicTask.objects.select_related("crontab").get(name="volunteers.generate_shifts")
+    assert entry.task == generate_shifts.name and entry.enabled
+    assert (entry.crontab.hour, entry.crontab.minute, str(entry.crontab.timezone)) == ("1", "30", "UTC")

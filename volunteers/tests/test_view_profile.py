@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from cases.models import Notification
 from cases.tests.factories import support_type
 from volunteers.models import VolunteerLanguage
 
@@ -244,3 +245,48 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(world, client, caseworker):
         response = client.get(url)
         assert response.status_code == 302
         assert response.url.startswith(reverse("account_login"))
+
+
+# --- Which notices come by e-mail (issue 6) ------------------------------------------------------------
+
+
+def test_a_volunteer_chooses_which_notices_also_come_by_email(world, client, caseworker):
+    client.force_login(caseworker)
+    page = client.get(reverse("volunteer_profile_me")).content.decode()
+    assert 'name="email_kinds" value="escalation"' in page
+    assert "Critical escalations and critical risk alerts always come by e-mail." in page
+    initial = client.get(reverse("volunteer_profile_me")).context["form"].initial["email_kinds"]
+    assert initial == Notification.Kind.values  # everything by e-mail until she says otherwise
+    response = client.post(
+        edit_url(caseworker),
+        form_data(languages=[("cmn", "native")], email_kinds=["escalation", "assigned"], capacity="5"),
+    )
+    assert response.status_code == 302
+    caseworker.volunteer.refresh_from_db()
+    muted = set(caseworker.volunteer.email_muted_kinds)
+    assert "escalation" not in muted and "assigned" not in muted and {"overdue", "shift_starting"} <= muted
+
+
+def test_a_coordinator_does_not_choose_a_members_emails(world, client, caseworker):
+    client.force_login(world.coordinator_a)
+    page = client.get(profile_url(caseworker)).content.decode()
+    assert 'name="email_kinds"' not in page
+    response = client.post(
+        edit_url(caseworker), form_data(languages=[("cmn", "native")], capacity="5", email_kinds=["escalation"])
+    )
+    assert response.status_code == 302
+    caseworker.volunteer.refresh_from_db()
+    assert caseworker.volunteer.email_muted_kinds == []  # the posted choice was not hers: ignored
+
+
+def test_the_service_refuses_someone_else_choosing_a_volunteers_emails(world, caseworker):
+    from django.core.exceptions import ValidationError
+
+    from volunteers.services import volunteer_update_profile
+
+    with pytest.raises(ValidationError, match="own choice"):
+        volunteer_update_profile(volunteer=caseworker.volunteer, by=world.coordinator_a, email_kinds=["escalation"])
+    with pytest.raises(ValidationError, match="Unknown kinds"):
+        volunteer_update_profile(volunteer=caseworker.volunteer, by=caseworker, email_kinds=["gossip"])
+    caseworker.volunteer.refresh_from_db()
+    assert caseworker.volunteer.email_muted_kinds == []

@@ -1,6 +1,12 @@
 """Demo data: regions, teams, shifts, partners and a few hundred invented cases.
 
     python manage.py seed_demo [--cases 300] [--if-empty] [--seed 2026]
+    python manage.py seed_demo --critical-request
+
+A new demo ends with one critical request in Brussels that nobody is in charge of, received just
+now: it escalates to the Brussels coordinator after ESCALATION_CRITICAL_MINUTES (the bell, and an
+e-mail printed in var/log/celery.log under `make run`). `--critical-request` adds another such
+request to an existing demo, to watch the escalation again.
 
 Everything goes through the services, so the demo has real permissions and real history rows
 that name the person who acted. Idempotent: regions, users, memberships, partners and shift
@@ -454,8 +460,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seed", type=int, default=DEFAULT_SEED, help=f"Random seed (default {DEFAULT_SEED}: the same demo)."
         )
+        parser.add_argument(
+            "--critical-request",
+            action="store_true",
+            help="Only add a critical request in Brussels that nobody is in charge of (to watch it escalate).",
+        )
 
-    def handle(self, *args, cases: int, if_empty: bool, seed: int, **options):
+    def handle(self, *args, cases: int, if_empty: bool, seed: int, critical_request: bool = False, **options):
         if not getattr(settings, "DEMO_DATA_ALLOWED", False):
             raise CommandError(
                 "Demo data is not allowed with these settings (DEMO_DATA_ALLOWED is false). "
@@ -466,6 +477,9 @@ class Command(BaseCommand):
             raise CommandError("settings.DEMO_PASSWORD is empty: set DEMO_PASSWORD to give the demo logins a password.")
         if cases < 0:
             raise CommandError("--cases must be zero or more.")
+        if critical_request:
+            self.add_critical_request()
+            return
         if if_empty and Case.objects.exists():
             self.stdout.write("Cases exist already: nothing seeded (--if-empty).")
             self.print_logins(password)
@@ -491,6 +505,7 @@ class Command(BaseCommand):
         setup_seconds = time.monotonic() - started
 
         existing = self.demo_cases().count()
+        fresh = existing == 0
         if existing >= cases:
             self.stdout.write(f"{existing} demo cases exist already (wanted {cases}): no cases added.")
         else:
@@ -502,8 +517,9 @@ class Command(BaseCommand):
             for seeder in seeders:
                 with transaction.atomic():
                     seeder.run()
-            # The demo's past assignments are old news: their notices start read.
-            Notification.objects.filter(case__in=self.demo_cases(), read_at__isnull=True).update(read_at=self.now)
+            self.silence_the_past()
+            if fresh:
+                self.add_critical_request()
         elapsed = time.monotonic() - started
 
         after = {model: model.objects.count() for model in COUNTED}
@@ -626,6 +642,54 @@ class Command(BaseCommand):
                         ShiftPattern(**key, end_time=end, valid_from=monday), by=self.admin, reason="Demo rota"
                     )
 
+    def silence_the_past(self) -> None:
+        """The demo's past is old news: the escalations and reminders it would have caused are made
+        now (so that they are not all sent at the first sweep), read, and never e-mailed."""
+        from cases.reminders import escalate_unassigned, send_reminders
+        from partners.services import referral_reminders_send
+
+        escalate_unassigned(now=self.now)
+        send_reminders(now=self.now)
+        referral_reminders_send(now=self.now)
+        users = [user for members in self.team.values() for user in members.values()] + [self.admin]
+        notices = Notification.objects.filter(user__in=users)
+        notices.filter(email=Notification.Email.PENDING).update(email=Notification.Email.CANCELLED)
+        notices.filter(read_at__isnull=True).update(read_at=self.now)
+
+    def add_critical_request(self) -> None:
+        """A critical request in Brussels, received now, that nobody is in charge of: the
+        coordinator took it at midnight and left it for the morning. (Recorded by the coordinator,
+        it is not one of the --cases invented ones, which the intake assistants record.)"""
+        spec = next(spec for spec in REGIONS if spec.prefix == "bru")
+        region = Region.objects.filter(country=spec.country, area=spec.area).first()
+        coordinator = get_user_model().objects.filter(username=username(spec, "coordinator"), is_active=True).first()
+        if region is None or coordinator is None:
+            raise CommandError("The Brussels demo team does not exist yet: run seed_demo first.")
+        rng = random.Random()  # noqa: S311 - demo data, not security
+        with transaction.atomic():
+            case = case_intake(
+                by=coordinator,
+                region=region,
+                channel=Case.Channel.WECHAT,
+                nickname=rng.choice(NICKNAMES),
+                preferred_languages=["cmn"],
+                risk_level=RiskLevel.CRITICAL,
+                support_needs=[SupportType.objects.get(code="shelter")],
+                first_note="Wrote at midnight: she is afraid to go home tonight.",
+            )
+            consent_record(
+                client=case.client,
+                by=coordinator,
+                purpose=Consent.Purpose.STORE_DATA,
+                given=True,
+                note="Given at intake",
+            )
+        minutes = settings.ESCALATION_MINUTES["critical"]
+        self.stdout.write(
+            f"Critical demo request {case.reference} in Brussels, nobody in charge: it escalates to "
+            f"{username(spec, 'coordinator')} in {minutes} minutes (ESCALATION_CRITICAL_MINUTES)."
+        )
+
     def load_partners(self) -> None:
         self.partners = [
             (partner, {st.code for st in partner.support_types.all()}, {r.pk for r in partner.regions.all()})
@@ -653,6 +717,10 @@ class Command(BaseCommand):
         for line in lines:
             self.stdout.write(line)
         self.stdout.write(f"Demo password (every login): {password}")
+        self.stdout.write(
+            "Second factor: at its first sign-in each login sets up an authenticator app (scan the QR code,"
+            " or give the secret shown to any TOTP app or to `oathtool --totp -b SECRET`)."
+        )
 
 
 class CaseSeeder:

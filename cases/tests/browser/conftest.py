@@ -68,13 +68,20 @@ def browser_page(request, chromium, live_server):
 
 @pytest.fixture
 def sign_in():
-    """sign_in(page, username, password): through the real sign-in form."""
+    """sign_in(page, username, password): through the real sign-in form, then the second factor's
+    step with the code the user's authenticator app shows now (allauth's own TOTP helpers)."""
 
     def _sign_in(page, username, password="correct-horse-battery"):
+        from volunteers.models import User
+        from volunteers.tests.signin_helpers import fresh_code
+
         page.goto("/accounts/login/")
         page.fill("input[name=login]", username)
         page.fill("input[name=password]", password)
         page.click("main button[type=submit]")
-        page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        page.wait_for_url("**/accounts/2fa/authenticate/")
+        page.fill("input[name=code]", fresh_code(User.objects.get(username=username)))
+        page.click("main button[type=submit]")
+        page.wait_for_url(lambda url: "/accounts/" not in url)
 
     return _sign_in

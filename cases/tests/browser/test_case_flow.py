@@ -111,9 +111,9 @@ def test_a_request_goes_from_intake_to_closure(chromium, live_server, sign_in, w
         consent_form.locator("button[type=submit]").click()
         send = worker.locator("form.referral-moves button[name=to][value=sent]").first
         send.wait_for()
-        worker.wait_for_function('!document.querySelector("form.referral-moves button[value=sent]").disabled')
+        worker.wait_for_function('() => !document.querySelector("form.referral-moves button[value=sent]").disabled')
         send.click()
-        worker.wait_for_function('document.querySelector("form.referral-moves button[value=sent]") === null')
+        worker.wait_for_function('() => document.querySelector("form.referral-moves button[value=sent]") === null')
         assert case.referrals.get().status == "sent"
 
         # 4. She closes the case with a reason.

@@ -67,6 +67,7 @@ def tab_response(request, case, tab, *, status=200, notice="", errors=(), summar
 
     if request.htmx:
         keep(request, notice=notice)
+        page.log_case_read(request, case, tab.slug)
         context = {"case": case, "tab": tab, "can_change": may_change(request, case)}
         if summary:
             context.update(page.summary_context(request, case), oob=True, refresh_summary=True)

@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from cases.models import CaseMember, ContactChannel, ContactLog
@@ -124,6 +125,7 @@ def context(request, case):
 TAB = Tab("contacts", _("Contact log"), "cases/sections/contacts.html", context)
 
 
+@sensitive_post_parameters()  # security: POST values never in error reports
 @require_POST
 def contact_add_view(request, pk):
     """Log a contact. Not only those who may change the case: an interpreter on it and an intake

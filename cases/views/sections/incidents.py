@@ -7,6 +7,7 @@ from django.http import Http404
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from cases.models import Incident
@@ -75,6 +76,7 @@ def context(request, case):
 TAB = Tab("incidents", _("Incidents"), "cases/sections/incidents.html", context, may_see_incidents)
 
 
+@sensitive_post_parameters()  # security: POST values never in error reports
 @require_POST
 def incident_add_view(request, pk):
     case = get_case_for_user(request.user, pk, write=True)

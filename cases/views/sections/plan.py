@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from cases.models import AssistancePlan, CaseMember, Goal, SupportType
+from cases.models import AssistancePlan, Case, CaseMember, Goal, SupportType
 from cases.selectors import get_case_for_user
 from cases.services import goal_add, goal_set_status, goal_update
 from cases.views.sections.common import PersonChoiceField, date_input, keep, kept, tab_messages, tab_response
@@ -78,8 +78,19 @@ def _int(value):
         return None
 
 
+PLAN_RELATED = "plan__reviewed_by__volunteer"
+
+
+def _plan_of(case):
+    """The case's plan (or None): the one selected with the case when the page opened on this tab
+    (see Tab.related), else its own query."""
+    if Case.plan.is_cached(case):
+        return getattr(case, "plan", None)
+    return AssistancePlan.objects.filter(case=case).select_related("reviewed_by__volunteer").first()
+
+
 def context(request, case):
-    plan = AssistancePlan.objects.filter(case=case).select_related("reviewed_by__volunteer").first()
+    plan = _plan_of(case)
     goals = (
         list(plan.goals.select_related("support_type", "owner__volunteer").order_by("due_date", "pk"))
         if plan is not None
@@ -119,7 +130,7 @@ def context(request, case):
     }
 
 
-TAB = Tab("plan", _("Assistance plan"), "cases/sections/plan.html", context)
+TAB = Tab("plan", _("Assistance plan"), "cases/sections/plan.html", context, related=(PLAN_RELATED,))
 
 
 @require_POST

@@ -2,22 +2,29 @@
 each referral on (proposed → sent → accepted/declined → completed, or withdrawn)."""
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from cases.forms import ConsentForm
 from cases.models import Consent, SupportType
 from cases.selectors import get_case_for_user
 from cases.services import consent_record
 from cases.views.sections.common import keep, kept, tab_messages, tab_response
 from cases.views.tabs import FORM_ERRORS, Tab, may_change, service_errors_onto
-from partners.models import Referral
-from partners.selectors import partners_for_referral
-from partners.services import allowed_referral_transitions, referral_propose, referral_transition
+from partners.models import IDENTITY_SHARED_FIELDS, Referral
+from partners.selectors import partners_for_referral, referral_shared_values
+from partners.services import (
+    allowed_referral_transitions,
+    may_override_consent,
+    may_share_identity,
+    referral_propose,
+    referral_transition,
+)
 from srp.languages import Language
 
 R = Referral.Status
@@ -76,9 +83,13 @@ class ReferralForm(forms.Form):
         label=_("Note to the partner"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, case, **kwargs):
+    def __init__(self, *args, case, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.case = case
+        if not may_share_identity(user):  # her identifying details: only for those who may see them
+            self.fields["shared_fields"].choices = [
+                (code, label) for code, label in F.choices if code not in IDENTITY_SHARED_FIELDS
+            ]
         self.fields["partner"].queryset = partners_for_referral(case)
         self.fields["same_region"].label = _("Only partners working in %(region)s") % {"region": case.region}
         languages = language_labels(case.client.preferred_languages)
@@ -113,27 +124,17 @@ class ReferralForm(forms.Form):
         field.widget.choices = [("", field.empty_label), *((p.pk, partner_label(p)) for p in partners)]
 
 
-class ConsentForm(forms.Form):
-    given = forms.TypedChoiceField(
-        label=_("Her answer"),
-        choices=[("yes", _("Yes, she agrees")), ("no", _("No, she refuses"))],
-        coerce=lambda value: value == "yes",
-        widget=forms.RadioSelect,
-    )
-    note = forms.CharField(
-        label=pgettext_lazy("consent", "Note"), max_length=200, required=False, help_text=_("How and when she said it.")
-    )
-
-
-def _referral_form(case, *, data=None, initial=None) -> ReferralForm:
-    form = ReferralForm(data, case=case, prefix="referral", initial=initial)
+def _referral_form(case, user, *, data=None, initial=None) -> ReferralForm:
+    form = ReferralForm(data, case=case, user=user, prefix="referral", initial=initial)
     form.narrow_partners()
     return form
 
 
 def context(request, case):
     referrals = list(
-        case.referrals.select_related("partner", "support_type", "created_by__volunteer").order_by("-created_at", "-pk")
+        case.referrals.select_related(
+            "partner", "support_type", "created_by__volunteer", "consent_overridden_by__volunteer"
+        ).order_by("-created_at", "-pk")
     )
     answers = {}
     if referrals:
@@ -152,11 +153,16 @@ def context(request, case):
     changer = may_change(request, case)
     can_move = changer and user.has_perm("partners.change_referral")
     can_consent = changer and user.has_perm("cases.add_consent")
+    can_override = can_move and may_override_consent(user, case)
     consent_forms = kept(request, "consent_forms", {})
     for referral in referrals:
         referral.answer = answers.get(referral.partner_id)
         referral.consent_in_force = referral.answer is not None and referral.answer.in_force
         referral.moves = [(to, MOVE_LABELS[to]) for to in allowed_referral_transitions(referral)] if can_move else []
+        # Sending without her consent in force: offered to those who may override, with a reason.
+        referral.may_override = (
+            can_override and not referral.consent_in_force and any(to == R.SENT for to, _label in referral.moves)
+        )
         referral.shared_labels = [F(code).label for code in referral.shared_fields if code in F.values]
         referral.consent_form = consent_forms.get(referral.pk)
         if referral.consent_form is None and can_consent and referral.status in CONSENT_STATUSES:
@@ -164,8 +170,13 @@ def context(request, case):
     form = kept(request, "referral_form")
     if form is None and changer and user.has_perm("partners.add_referral") and case.is_open:
         first_need = case.support_needs.order_by("order").values_list("pk", flat=True).first()
-        form = _referral_form(case, initial={"support_type": first_need, "shared_fields": DEFAULT_SHARED})
-    return {"referrals": referrals, "referral_form": form, **tab_messages(request)}
+        form = _referral_form(case, user, initial={"support_type": first_need, "shared_fields": DEFAULT_SHARED})
+    return {
+        "referrals": referrals,
+        "referral_form": form,
+        "override_open": kept(request, "override_open"),
+        **tab_messages(request),
+    }
 
 
 TAB = Tab("referrals", _("Referrals"), "cases/sections/referrals.html", context)
@@ -180,14 +191,14 @@ def referral_partners_view(request, pk):
         "same_language": bool(request.GET.get("referral-same_language")),
         "same_region": bool(request.GET.get("referral-same_region")),
     }
-    form = _referral_form(case, initial=initial)
+    form = _referral_form(case, request.user, initial=initial)
     return render(request, "cases/sections/_referral_partner.html", {"case": case, "referral_form": form})
 
 
 @require_POST
 def referral_propose_view(request, pk):
     case = get_case_for_user(request.user, pk, write=True)
-    form = _referral_form(case, data=request.POST)
+    form = _referral_form(case, request.user, data=request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -213,16 +224,23 @@ def referral_propose_view(request, pk):
 
 @require_POST
 def referral_move_view(request, pk, referral_pk):
+    """Move a referral on. `override_consent=1` (with a reason) sends it without her sharing
+    consent in force: a coordinator of the region only; anyone else is refused with 403 and why."""
     case = get_case_for_user(request.user, pk, write=True)
     referral = get_object_or_404(Referral, pk=referral_pk, case=case)
+    override = request.POST.get("override_consent") == "1"
     try:
         referral = referral_transition(
             referral=referral,
             to=request.POST.get("to", ""),
             by=request.user,
             reason=request.POST.get("reason", "")[:500],
+            override_consent=override,
         )
+    except PermissionDenied as error:
+        return tab_response(request, case, TAB, status=403, errors=[str(error)])
     except ValidationError as error:
+        keep(request, override_open=referral.pk if override else None)
         return tab_response(request, case, TAB, status=FORM_ERRORS, errors=error.messages)
     notice = _("Referral to %(partner)s: %(status)s.") % {
         "partner": referral.partner,
@@ -255,9 +273,24 @@ def referral_consent_view(request, pk, referral_pk):
     return tab_response(request, case, TAB, status=FORM_ERRORS)
 
 
+@never_cache
+@require_GET
+def referral_shared_view(request, pk, referral_pk):
+    """What the partner receives about her through this referral: the listed fields with their
+    values (identifying ones by name only), the note to the partner, and nothing else."""
+    from cases.views.page import log_case_read
+
+    case = get_case_for_user(request.user, pk)
+    referral = get_object_or_404(Referral.objects.select_related("partner", "support_type"), pk=referral_pk, case=case)
+    log_case_read(request, case, f"referral {referral.pk}: shared")
+    context = {"case": case, "referral": referral, "shared": referral_shared_values(referral)}
+    return render(request, "cases/referral_shared.html", context)
+
+
 urlpatterns = [
     path("cases/<int:pk>/referrals/", referral_propose_view, name="case_referral_propose"),
     path("cases/<int:pk>/referrals/partners/", referral_partners_view, name="case_referral_partners"),
     path("cases/<int:pk>/referrals/<int:referral_pk>/status/", referral_move_view, name="case_referral_move"),
     path("cases/<int:pk>/referrals/<int:referral_pk>/consent/", referral_consent_view, name="case_referral_consent"),
+    path("cases/<int:pk>/referrals/<int:referral_pk>/shared/", referral_shared_view, name="case_referral_shared"),
 ]
