@@ -400,7 +400,10 @@ def roster_pattern_for_someone_elsewhere(w):
 
 
 def roster_shift_add(w):
-    day = TODAY + dt.timedelta(days=3)
+    # A week clear of the world's shift (two days from now, eight hours long): three days ahead, its
+    # early-morning hours in Brussels overlapped when the test ran between midnight in Brussels and
+    # midnight UTC.
+    day = TODAY + dt.timedelta(days=10)
     return Tamper(
         who="coordinator_a",
         url=reverse("roster_shift_add", args=[w.brussels.pk]),
