@@ -121,7 +121,8 @@ def test_the_overdue_filter_shows_open_cases_past_their_follow_up(client, world,
 
 
 def test_the_received_dates_narrow_to_the_days_given_both_ends_included(client, world, brussels_cases):
-    today = timezone.localdate()
+    # The dates are days in the viewer's time zone, which is a day ahead of UTC's late in the evening.
+    today = timezone.localdate(timezone=world.caseworker_a.volunteer.time_zone)
     shown = references(
         get(
             client,
