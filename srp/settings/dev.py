@@ -4,14 +4,14 @@ from django.utils.translation import gettext_lazy as _
 
 from ._embedded import embedded_database
 from .base import *  # noqa: F403
-from .base import DATABASES, env, with_health_checks
+from .base import DATABASES, app_database, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-never-use-in-production-0123456789")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 if "default" not in DATABASES:
-    DATABASES["default"] = with_health_checks(embedded_database())
+    DATABASES["default"] = app_database(embedded_database())
 
 # Notification e-mails are printed by the worker: see var/log/celery.log.
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"

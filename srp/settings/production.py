@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import REDIS_URL, env, require
+from .base import REDIS_URL, app_database, env, require
 
 DEBUG = False
 SECRET_KEY = require("SECRET_KEY")
@@ -11,12 +11,12 @@ ALLOWED_HOSTS = [host.strip() for host in require("ALLOWED_HOSTS").split(",") if
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("The environment variable ALLOWED_HOSTS must name at least one host.")
 require("DATABASE_URL")
-DATABASES = {"default": env.db("DATABASE_URL")}
+# base.app_database: no JIT, and a pooled connection checked when taken: one the server dropped (a
+# restart, a terminated backend) is replaced instead of failing the request or the task. Django
+# passes the pool its `check` itself when CONN_HEALTH_CHECKS is on (a "check" among the pool's
+# options is a TypeError).
+DATABASES = {"default": app_database(env.db("DATABASE_URL"))}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
-# A pooled connection is checked when taken: one the server dropped (a restart, a terminated
-# backend) is replaced instead of failing the request or the task. Django passes the pool its
-# `check` itself when CONN_HEALTH_CHECKS is on (a "check" among the pool's options is a TypeError).
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Added to the URL's own options (its query string: sslmode, a socket's host, ...), never replacing them.
 DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
     "min_size": 2,

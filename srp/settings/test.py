@@ -5,14 +5,14 @@ import secrets
 
 from ._embedded import embedded_database
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES, REDIS_URL, VAR_DIR, celery_broker, env, with_health_checks
+from .base import CACHES, DATABASES, REDIS_URL, VAR_DIR, app_database, celery_broker, env
 
 DEBUG = False
 SECRET_KEY = "test-only-insecure-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 
 if "default" not in DATABASES:
-    DATABASES["default"] = with_health_checks(embedded_database())
+    DATABASES["default"] = app_database(embedded_database())
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # locmem in the test process; a worker started by a test is given a real backend that writes files

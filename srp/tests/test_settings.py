@@ -95,29 +95,35 @@ def test_the_deployment_checklist_refuses_a_short_blind_index_key():
 @pytest.mark.django_db
 def test_production_reaches_the_database_through_its_pool_with_health_checks():
     """The production settings' pool, built by Django, against the test database: a query runs,
-    and the connection came from a pool that checks what it hands out."""
+    the connection came from a pool that checks what it hands out, and its JIT is off."""
     from srp.tests.workers import database_url
 
     script = (
         "import django; django.setup(); from django.db import connection; "
-        "cursor = connection.cursor(); cursor.execute('SELECT 1'); "
-        "print(cursor.fetchone()[0], type(connection.pool).__name__, connection.pool._check is not None)"
+        "cursor = connection.cursor(); cursor.execute('SELECT 1'); one = cursor.fetchone()[0]; "
+        "cursor.execute('SHOW jit'); "
+        "print(one, type(connection.pool).__name__, connection.pool._check is not None, cursor.fetchone()[0])"
     )
     started = run([sys.executable, "-c", script], production_env(DATABASE_URL=database_url()))
     assert started.returncode == 0, started.stderr
-    assert started.stdout.split() == ["1", "ConnectionPool", "True"]
+    assert started.stdout.split() == ["1", "ConnectionPool", "True", "off"]
 
 
 def test_production_keeps_the_database_urls_own_options_beside_its_pool():
-    """sslmode (or a socket's host) in DATABASE_URL's query string is not dropped for the pool's options."""
+    """sslmode (or a socket's host) in DATABASE_URL's query string is not dropped for the pool's
+    options, nor the server options it sets, to which `jit=off` is added (srp.settings.base.app_database)."""
     script = (
         "import django, json; django.setup(); from django.conf import settings; "
         "print(json.dumps(settings.DATABASES['default']['OPTIONS']))"
     )
-    url = "postgres://srp@db.womenaid.invalid:5432/srp?sslmode=verify-full"
+    url = "postgres://srp@db.womenaid.invalid:5432/srp?sslmode=verify-full&options=-c%20statement_timeout%3D5000"
     started = run([sys.executable, "-c", script], production_env(DATABASE_URL=url, DB_POOL_MAX_SIZE="7"))
     assert started.returncode == 0, started.stderr
-    assert json.loads(started.stdout) == {"sslmode": "verify-full", "pool": {"min_size": 2, "max_size": 7}}
+    assert json.loads(started.stdout) == {
+        "sslmode": "verify-full",
+        "options": "-c statement_timeout=5000 -c jit=off",
+        "pool": {"min_size": 2, "max_size": 7},
+    }
 
 
 def test_production_cookies_are_host_prefixed_secure_http_only_and_same_site():
