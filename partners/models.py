@@ -10,10 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from simple_history.models import HistoricalRecords
 
+from srp.choices import ChoiceLabels
 from srp.languages import language_list_field
 
 
-class Partner(models.Model):
+class Partner(ChoiceLabels, models.Model):
     """An organisation cases are referred to: a law firm, a counselling centre, a shelter…"""
 
     class Kind(models.TextChoices):
@@ -66,7 +67,7 @@ class Partner(models.Model):
         return not self.countries or country_code in self.countries
 
 
-class Referral(models.Model):
+class Referral(ChoiceLabels, models.Model):
     """A case referred to a partner for one kind of support. Moves only through `partners.services`."""
 
     class Status(models.TextChoices):

@@ -8,6 +8,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 from timezone_field import TimeZoneField
 
+from srp.choices import ChoiceLabels
 from srp.languages import language_list_field
 
 
@@ -18,7 +19,7 @@ class Role(models.TextChoices):
     INTERPRETER = "interpreter", _("Interpreter")
 
 
-class Region(models.Model):
+class Region(ChoiceLabels, models.Model):
     """A regional team's area, e.g. "Belgium — Brussels"."""
 
     country = CountryField(_("country"))
@@ -81,7 +82,7 @@ ROLE_REGION_PERMISSIONS = {
 REGION_SCOPE_PERMISSIONS = set().union(*ROLE_REGION_PERMISSIONS.values())
 
 
-class Membership(models.Model):
+class Membership(ChoiceLabels, models.Model):
     """A user's role in a region's team, from `started_at` until `ended_at`.
 
     Only `regions.services` creates or ends memberships: they grant and revoke the region's

@@ -8,10 +8,11 @@ from simple_history.models import HistoricalRecords
 from timezone_field import TimeZoneField
 
 from regions.models import Role
+from srp.choices import ChoiceLabels
 from srp.languages import Language
 
 
-class User(AbstractUser):
+class User(ChoiceLabels, AbstractUser):
     """Anyone who signs in. Volunteers carry a `volunteer` profile; admins may not."""
 
     language = models.CharField(
@@ -76,7 +77,7 @@ class UserSession(models.Model):
         return f"{self.user} {self.signed_in_at:%Y-%m-%d %H:%M} UTC"
 
 
-class Volunteer(models.Model):
+class Volunteer(ChoiceLabels, models.Model):
     """A volunteer's working profile: languages, skills and how many cases they can carry."""
 
     user = models.OneToOneField(
@@ -105,7 +106,7 @@ class Volunteer(models.Model):
         return self.display_name
 
 
-class VolunteerLanguage(models.Model):
+class VolunteerLanguage(ChoiceLabels, models.Model):
     class Level(models.TextChoices):
         NATIVE = "native", _("Native")
         FLUENT = "fluent", _("Fluent")
@@ -130,7 +131,7 @@ class VolunteerLanguage(models.Model):
         return f"{self.get_language_display()} ({self.get_level_display()})"
 
 
-class ShiftPattern(models.Model):
+class ShiftPattern(ChoiceLabels, models.Model):
     """A weekly rota line: this volunteer, this role, this weekday, from start to end in region-local time.
 
     An end at or before the start means the shift runs past midnight into the next day.
@@ -179,7 +180,7 @@ class ShiftPattern(models.Model):
         return self.end_time <= self.start_time
 
 
-class Shift(models.Model):
+class Shift(ChoiceLabels, models.Model):
     """One concrete shift, stored in UTC and shown in the region's time zone."""
 
     region = models.ForeignKey(

@@ -306,6 +306,40 @@ def test_a_case_whose_person_in_charge_left_the_team_is_shown_for_reassignment(c
     assert "Caseworker_A has left the team" in response.text
 
 
+def _disable(world, region):
+    type(world.caseworker_a).objects.filter(pk=world.caseworker_a.pk).update(is_active=False)
+
+
+def _made_intake(world, region):
+    Membership.objects.filter(user=world.caseworker_a, region=region).update(role="intake")
+
+
+def _never_on_the_team(world, region):
+    """Her case moved to a region she never worked in."""
+    Case.objects.filter(person_in_charge=world.caseworker_a).update(region=world.paris)
+
+
+@pytest.mark.parametrize("leave", [_disable, _made_intake, _never_on_the_team], ids=lambda f: f.__name__.strip("_"))
+@pytest.mark.parametrize("viewer", ["coordinator", "superuser"])
+def test_every_way_of_leaving_the_team_shows_her_open_cases_for_reassignment(client, world, leave, viewer):
+    """The dashboard finds these cases by the people in charge of each region's open cases (a skip
+    scan): an account disabled, a role that may not be given cases, a case in a region whose team
+    she is not on. Her closed cases and the cases of people still on the team are not shown."""
+    orphan = in_charge(world.caseworker_a, world.brussels, due_in=dt.timedelta(days=2))
+    closed = CaseFactory(region=world.brussels, person_in_charge=world.caseworker_a, status=S.CLOSED)
+    kept = [in_charge(world.coordinator_a, world.brussels), in_charge(world.caseworker_b, world.paris)]
+    leave(world, world.brussels)
+    orphan.refresh_from_db()
+    coordinator = world.coordinator_a if orphan.region == world.brussels else world.coordinator_b
+    client.force_login(world.superuser if viewer == "superuser" else coordinator)
+
+    response = client.get(URL)
+
+    assert response.context["orphans"] == [orphan]
+    assert closed not in response.context["orphans"]
+    assert not set(kept) & set(response.context["orphans"])
+
+
 def test_an_intake_assistant_sees_the_requests_she_recorded_and_a_button_for_a_new_one(client, world):
     mine = CaseFactory(region=world.brussels, intake_by=world.intake_a)
     client.force_login(world.intake_a)
