@@ -84,3 +84,23 @@ def test_a_superuser_comes_with_every_region_and_anyone_else_with_none_of_them(w
     with CaptureQueriesContext(connection) as queries:
         assert len(all_regions(coordinator)) == Region.objects.count()
     assert len(queries) == 2
+
+
+def test_the_user_query_compiled_once_reads_each_users_own_row_and_scope(world):
+    """volunteers.backends._UserQuery: the SQL is compiled once and run with each id in turn; each
+    user comes back with their own profile, annotations and scope, never the previous one's."""
+    backend = AuthenticationBackend()
+    for who in ["coordinator_a", "caseworker_b", "coordinator_a", "superuser", "caseworker_a"]:
+        fresh = getattr(world, who)
+        loaded = backend.get_user(fresh.pk)
+        assert (loaded.pk, loaded.username, loaded.display_name, loaded.is_superuser) == (
+            fresh.pk,
+            fresh.username,
+            fresh.display_name,
+            fresh.is_superuser,
+        )
+        scoped = request_user(fresh)
+        assert region_ids_with_permission(scoped, "assign_region") == region_ids_with_permission(fresh, "assign_region")
+        assert set(cases_visible_to(scoped)) == set(cases_visible_to(fresh))
+    assert backend.get_user(10**9) is None
+    assert backend.get_user("not a number") is None
