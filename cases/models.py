@@ -106,6 +106,14 @@ class RiskLevel(models.TextChoices):
     CRITICAL = "critical", _("Critical")
 
 
+# Risk levels ranked, standard lowest, for "most urgent first" (the case list's sort, and its index).
+RISK_RANK = models.Case(
+    *(models.When(risk_level=level, then=rank) for rank, level in enumerate(RiskLevel.values, start=1)),
+    default=0,
+    output_field=models.IntegerField(),
+)
+
+
 # --- The client: pseudonymous profile, identity kept apart --------------------------------------
 
 
@@ -360,6 +368,10 @@ class Case(ChoiceLabels, models.Model):
             # The reminder sweep: open cases by next follow-up, every region at once.
             models.Index(fields=["next_follow_up_due"], condition=~Q(status="closed"), name="case_open_followup"),
             models.Index(fields=["region", "-received_at"], name="case_region_received"),
+            # The case list's other orders within a region (cases.selectors.case_list_partitions).
+            models.Index(fields=["region", "next_follow_up_due", "id"], name="case_region_followup"),
+            models.Index(F("region"), RISK_RANK, F("id"), name="case_region_risk"),
+            models.Index(fields=["region", "reference"], name="case_region_reference"),
             # The case list's default order (newest first, the id breaking ties) across every
             # region, for a network admin: a top-N sort of a million rows otherwise.
             models.Index(fields=["-received_at", "-id"], name="case_received_newest"),

@@ -19,7 +19,7 @@ from django.utils.cache import patch_vary_headers
 
 from cases.forms import CaseFilterForm
 from cases.models import AccessLog
-from cases.selectors import case_list, case_list_people
+from cases.selectors import case_list, case_list_parts, case_list_people
 from cases.services import access_log_record, search_detail
 from regions.selectors import all_regions, regions_with_permission
 
@@ -134,16 +134,33 @@ class Page:
     previous_cursor: str = ""
 
 
-def keyset_page(queryset, *, sort: str, after: str = "", before: str = "", keys=None, page_size=PAGE_SIZE) -> Page:
+def _first(queryset, keys, *, backwards: bool, limit: int, beyond: Q | None = None, parts=None) -> list:
+    """The first `limit` rows of `queryset` in the order of `keys`, after `beyond`. With `parts`
+    (querysets whose union is `queryset`), each part's first `limit` ids are read on their own and
+    the page is made of them: a UNION ALL of short index scans, in the same single query."""
+    ordering = list(_ordering(keys, backwards=backwards))
+    beyond = beyond if beyond is not None else Q()
+    if parts:
+        ids = [part.filter(beyond).order_by(*ordering).values("pk")[:limit] for part in parts]
+        queryset = queryset.filter(pk__in=ids[0].union(*ids[1:], all=True))
+    return list(queryset.filter(beyond).order_by(*ordering)[:limit])
+
+
+def keyset_page(
+    queryset, *, sort: str, after: str = "", before: str = "", keys=None, page_size=PAGE_SIZE, parts=None
+) -> Page:
     """One page of `queryset` in the order `sort` (one of SORT_KEYS, or a name of the caller's
-    own for its `keys`), after or before a cursor. One query."""
+    own for its `keys`), after or before a cursor. One query. `parts`: see `_first`."""
     keys = keys or SORT_KEYS[sort]
     before_values = decode_cursor(before, sort, keys)
     if before_values is not None:
-        rows = list(
-            queryset.filter(_beyond(keys, before_values, backwards=True)).order_by(*_ordering(keys, backwards=True))[
-                : page_size + 1
-            ]
+        rows = _first(
+            queryset,
+            keys,
+            backwards=True,
+            limit=page_size + 1,
+            beyond=_beyond(keys, before_values, backwards=True),
+            parts=parts,
         )
         if rows:
             has_previous = len(rows) > page_size
@@ -155,9 +172,8 @@ def keyset_page(queryset, *, sort: str, after: str = "", before: str = "", keys=
             )
         # Nothing before the cursor any more: start again from the first page.
     after_values = decode_cursor(after, sort, keys) if before_values is None else None
-    if after_values is not None:
-        queryset = queryset.filter(_beyond(keys, after_values, backwards=False))
-    rows = list(queryset.order_by(*_ordering(keys, backwards=False))[: page_size + 1])
+    beyond = _beyond(keys, after_values, backwards=False) if after_values is not None else None
+    rows = _first(queryset, keys, backwards=False, limit=page_size + 1, beyond=beyond, parts=parts)
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     return Page(
@@ -194,6 +210,7 @@ def case_list_view(request):
             sort=CaseFilterForm.DEFAULT_SORT,
             after=request.GET.get("after", ""),
             before=request.GET.get("before", ""),
+            parts=case_list_parts(user=user),
         )
     elif form.is_valid():
         _log_search(request, form.cleaned_data.get("q") or "")
@@ -202,6 +219,7 @@ def case_list_view(request):
             sort=form.cleaned_data["sort"],
             after=request.GET.get("after", ""),
             before=request.GET.get("before", ""),
+            parts=case_list_parts(user=user, filters=form.cleaned_data),
         )
     else:
         # Filters that do not make sense show their errors and no rows, never a guess.
