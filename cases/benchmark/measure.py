@@ -1,8 +1,9 @@
 """The pages, measured in this process through the whole middleware stack: each bench user signs in
 the real way (password, then a code from their authenticator app), then every page is requested
 with django.test.Client — warm-up first, then BENCH_REQUESTS requests with random ids or terms from
-the user's scope — timing each request (server time: middleware, view, SQL, template) and counting
-its SQL queries (CaptureQueriesContext)."""
+the user's scope — timing each request (server time: middleware, view, SQL, template), the part of
+it spent waiting for the database (an execute wrapper), and counting its SQL queries
+(CaptureQueriesContext)."""
 
 import math
 import os
@@ -214,24 +215,36 @@ def measure_page(page: Page, client: Client, *, requests: int, rng: random.Rando
         response = _request(client, method, path, data)
         if response.status_code != page.expect:
             raise RuntimeError(f"{page.name} as {page.user}: answered {response.status_code}, not {page.expect}.")
-    times, queries = [], []
+    times, queries, sql_times = [], [], []
+    in_sql = [0.0]
+
+    def timed(execute, sql, params, many, context):
+        """The time of each query as the application waits for it (sent, run, its rows received)."""
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            in_sql[0] += time.perf_counter() - t0
+
     started = time.perf_counter()
     for _ in range(requests):
         method, path, data = page.request(rng)
         # CaptureQueriesContext counts what is appended to the connection's log (at most 9,000
         # entries, and not reset between captured requests): start each request with it empty.
         connection.queries_log.clear()
-        with CaptureQueriesContext(connection) as captured:
+        in_sql[0] = 0.0
+        with connection.execute_wrapper(timed), CaptureQueriesContext(connection) as captured:
             t0 = time.perf_counter()
             response = _request(client, method, path, data)
             elapsed = time.perf_counter() - t0
         if response.status_code != page.expect:
             raise RuntimeError(f"{page.name} as {page.user}: answered {response.status_code}, not {page.expect}.")
         times.append(elapsed * 1000)
+        sql_times.append(in_sql[0] * 1000)
         queries.append(len(captured))
         if time.perf_counter() - started > PAGE_SECONDS:
             break
-    ordered = sorted(times)
+    ordered, sql_ordered = sorted(times), sorted(sql_times)
     return {
         "page": page.name,
         "kind": page.kind,
@@ -242,6 +255,9 @@ def measure_page(page: Page, client: Client, *, requests: int, rng: random.Rando
         "p95_ms": round(_percentile(ordered, 95), 2),
         "p99_ms": round(_percentile(ordered, 99), 2),
         "mean_ms": round(statistics.fmean(times), 2),
+        # Of the server time, the part spent waiting for the database (every query of the request).
+        "sql_p50_ms": round(_percentile(sql_ordered, 50), 2),
+        "sql_p95_ms": round(_percentile(sql_ordered, 95), 2),
         "queries_median": int(statistics.median(queries)),
         "queries_max": max(queries),
         "queries_min": min(queries),

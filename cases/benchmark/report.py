@@ -114,6 +114,12 @@ def _delta(now: float, before: float | None) -> str:
     return f" ({change:+.1f})" if abs(change) >= 0.05 else " (=)"
 
 
+def _sql(row: dict) -> str:
+    if "sql_p50_ms" not in row:  # results written before the SQL time was measured
+        return "—"
+    return f"{row['sql_p50_ms']:.1f} / {row['sql_p95_ms']:.1f}"
+
+
 def markdown(results: dict, previous: dict | None) -> str:
     before = {_key(row): row for row in (previous or {}).get("pages", [])}
     compare = bool(before)
@@ -125,7 +131,8 @@ def markdown(results: dict, previous: dict | None) -> str:
         f"{results['machine']['postgresql']}, load average {results['machine']['load_average'][1]} at the start; "
         f"sessions {results['session_engine'].rsplit('.', 1)[-1]}, cache {results['cache'].rsplit('.', 1)[-1]}. "
         f"Server time in ms over {results['requests_per_page']} requests per page (warm, in process, every "
-        "middleware on); queries: the median per request (and the most, when a request wrote its session too).",
+        "middleware on); SQL: the part of it spent waiting for the database, p50 / p95; queries: the median per "
+        "request (and the most, when a request wrote its session too).",
     ]
     if compare:
         lines.append(
@@ -134,8 +141,8 @@ def markdown(results: dict, previous: dict | None) -> str:
         )
     lines += [
         "",
-        "| page | user | p50 | p95 | p99 | queries | budget | met? |",
-        "|---|---|--:|--:|--:|--:|---|---|",
+        "| page | user | p50 | p95 | p99 | SQL | queries | budget | met? |",
+        "|---|---|--:|--:|--:|--:|--:|---|---|",
     ]
     for row in results.get("pages", []):
         old = before.get(_key(row), {})
@@ -145,6 +152,7 @@ def markdown(results: dict, previous: dict | None) -> str:
             f"| {row['page']} | {row['user']} | {row['p50_ms']:.1f}{_delta(row['p50_ms'], old.get('p50_ms'))} "
             f"| {row['p95_ms']:.1f}{_delta(row['p95_ms'], old.get('p95_ms'))} "
             f"| {row['p99_ms']:.1f}{_delta(row['p99_ms'], old.get('p99_ms'))} "
+            f"| {_sql(row)} "
             f"| {row['queries_median']}{_delta(row['queries_median'], old.get('queries_median'))}{most} "
             f"| {budget} | {met} |"
         )
