@@ -23,6 +23,16 @@ def when(value, zone=None):
     )
 
 
+@register.filter
+def when_text(value, zone=None):
+    """`when` as plain text, for an attribute: what `when|striptags` gave, without an HTML parser
+    run on each row of a list."""
+    if not value:
+        return ""
+    zone = zone or timezone.get_current_timezone()
+    return f"{date_format(timezone.localtime(value, zone), 'SHORT_DATETIME_FORMAT')} {zone}"
+
+
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes):
     """The current query string with some parameters replaced (or removed when given "")."""

@@ -26,7 +26,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, JSONObject
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html_join
@@ -171,6 +171,11 @@ def _prepare_row(case, candidates, options_by_region: dict | None = None) -> Non
     """What a queue row shows besides the case: the client's languages and whom one may assign
     (`options_by_region` keeps each region's <option>s for the next rows)."""
     names = dict(Language.choices)
+    # What the row repeats, made once: its id as text (an int is localised each time it is shown)
+    # and its two links (a queue of 50 rows reversed 200 URLs).
+    case.dom_id = str(case.pk)
+    case.detail_url = reverse("case_detail", args=[case.pk])
+    case.assign_url = reverse("case_assign", args=[case.pk])
     case.age = timesince(case.received_at, depth=1)
     case.language_names = ", ".join(str(names.get(code, code)) for code in case.client.preferred_languages)
     case.assign_candidates = candidates.get(case.region_id, [])
