@@ -268,6 +268,11 @@ def run(*, requests: int, out=print, seed: int = 7) -> list[dict]:
     users = bench_users()
     prepare_users(users)
     clients = {key: sign_in(user) for key, user in users.items()}
+    # As the real server's process does once it has loaded the application (importing srp.wsgi
+    # makes that application too; it is not used here).
+    from srp.wsgi import freeze_startup_objects
+
+    freeze_startup_objects()
     rng = random.Random(seed)  # noqa: S311 - which ids to ask for, not a secret
     results = []
     out(f"Measuring {requests} requests per page (after a warm-up), in process, through every middleware:")

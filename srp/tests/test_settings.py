@@ -222,3 +222,11 @@ def test_production_signs_in_with_two_factors_locks_per_username_and_address_and
     ]
     assert [middleware.index(name) for name in order] == sorted(middleware.index(name) for name in order)
     assert middleware[-1] == "axes.middleware.AxesMiddleware"
+
+
+def test_the_wsgi_process_freezes_what_it_loaded_at_start_up():
+    """srp/wsgi.py moves the objects of start-up out of the collector's reach (gc.freeze)."""
+    script = "import gc, srp.wsgi; print(gc.get_freeze_count() > 10_000)"
+    started = run([sys.executable, "-c", script], production_env())
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.split() == ["True"]
