@@ -368,7 +368,7 @@ class Case(ChoiceLabels, models.Model):
             # The reminder sweep: open cases by next follow-up, every region at once.
             models.Index(fields=["next_follow_up_due"], condition=~Q(status="closed"), name="case_open_followup"),
             models.Index(fields=["region", "-received_at"], name="case_region_received"),
-            # The case list's other orders within a region (cases.selectors.case_list_partitions).
+            # The case list's other orders within a region (cases.selectors.case_list_parts).
             models.Index(fields=["region", "next_follow_up_due", "id"], name="case_region_followup"),
             models.Index(F("region"), RISK_RANK, F("id"), name="case_region_risk"),
             models.Index(fields=["region", "reference"], name="case_region_reference"),

@@ -356,6 +356,11 @@ class CaseRows:
     orphans: list = field(default_factory=list)  # open cases whose person in charge left the team
 
 
+def _newest_contacts():
+    """For subqueries: the contacts of the case OuterRef("pk"), newest first (contact_case_newest)."""
+    return ContactLog.objects.filter(case=OuterRef("pk")).order_by("-occurred_at", "-pk")
+
+
 def _recent_contacts():
     """A case's latest contacts (as many as the dashboard shows), as JSON objects: what the activity
     list shows of each."""
@@ -367,8 +372,7 @@ def _recent_contacts():
         logged_by_id="logged_by_id",
         logged_by_name=Coalesce("logged_by__volunteer__display_name", "logged_by__username"),
     )
-    latest = ContactLog.objects.filter(case=OuterRef("pk")).order_by("-occurred_at", "-pk")
-    return ArraySubquery(latest.values(json=fields)[:ACTIVITY_LIMIT])
+    return ArraySubquery(_newest_contacts().values(json=fields)[:ACTIVITY_LIMIT])
 
 
 def _contact(case, data) -> ContactLog:
@@ -399,7 +403,7 @@ def _case_rows(user, visible, scope: Scope, *, show_mine: bool) -> CaseRows:
         # The latest contacts of all my open cases are among those of the ACTIVITY_LIMIT cases
         # whose own latest contact is the latest: one probe of contact_case_newest per case, where
         # sorting every contact of my cases read 6,000 rows for 30 long cases (`make bench`).
-        latest = ContactLog.objects.filter(case=OuterRef("pk")).order_by("-occurred_at", "-pk")
+        latest = _newest_contacts()
         activity_case_ids = (
             mine.annotate(last_at=Subquery(latest.values("occurred_at")[:1]), last_pk=Subquery(latest.values("pk")[:1]))
             .filter(last_at__isnull=False)
