@@ -22,6 +22,7 @@ from cases.models import (
 )
 from cases.selectors import ASSIGNABLE_ROLES
 from regions.selectors import active_memberships, regions_where
+from srp.forms import ModelChoiceField, ModelMultipleChoiceField
 from srp.languages import Language
 
 # A phone number as typed, spaces removed: digits with perhaps a leading +, dashes, dots, brackets.
@@ -31,7 +32,7 @@ PHONE_PATTERN = re.compile(r"^\+?[\d().\-]*\d[\d().\-]*$")
 class IntakeForm(forms.Form):
     """What an intake assistant records in two minutes for a request that just came in."""
 
-    region = forms.ModelChoiceField(
+    region = ModelChoiceField(
         label=_("Region"),
         queryset=None,
         empty_label=_("Choose a region"),
@@ -67,7 +68,7 @@ class IntakeForm(forms.Form):
         help_text=Client._meta.get_field("safe_contact_times").help_text,
     )
     code_word = forms.CharField(label=_("Code word"), max_length=60, required=False)
-    support_needs = forms.ModelMultipleChoiceField(
+    support_needs = ModelMultipleChoiceField(
         label=_("Support needs"),
         queryset=SupportType.objects.all(),
         required=False,
@@ -107,7 +108,7 @@ class IntakeForm(forms.Form):
 class DuplicateCheckForm(forms.Form):
     """The fields the intake form's live duplicate check reads."""
 
-    region = forms.ModelChoiceField(queryset=None)
+    region = ModelChoiceField(queryset=None)
     nickname = forms.CharField(max_length=60, required=False)
     contact_handle = forms.CharField(max_length=100, required=False)
 
@@ -209,7 +210,7 @@ class CaseFilterForm(forms.Form):
 class AssignForm(forms.Form):
     """Who takes a case on: an active caseworker or coordinator of the case's region."""
 
-    to = forms.ModelChoiceField(
+    to = ModelChoiceField(
         label=_("Person in charge"),
         queryset=None,
         error_messages={"invalid_choice": _("Choose a caseworker or coordinator of the case's region.")},
@@ -241,7 +242,7 @@ class HandOverForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Write what the next person needs to know.")},
     )
-    to = forms.ModelChoiceField(
+    to = ModelChoiceField(
         label=_("For"),
         queryset=None,
         required=False,

@@ -4,6 +4,7 @@ from django_countries import countries
 
 from cases.models import SupportType
 from regions.models import Region
+from srp.forms import ModelChoiceField
 from srp.languages import Language
 
 
@@ -12,10 +13,10 @@ class PartnerSearchForm(forms.Form):
 
     text = forms.CharField(label=_("Name"), max_length=100, required=False)
     country = forms.ChoiceField(label=_("Country"), required=False)
-    region = forms.ModelChoiceField(
+    region = ModelChoiceField(
         label=_("Region"), queryset=Region.objects.filter(active=True), required=False, empty_label=_("Any region")
     )
-    support_type = forms.ModelChoiceField(
+    support_type = ModelChoiceField(
         label=_("Support type"), queryset=SupportType.objects.all(), required=False, empty_label=_("Any support type")
     )
     language = forms.ChoiceField(

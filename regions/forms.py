@@ -5,12 +5,13 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from regions.models import Role
+from srp.forms import ModelChoiceField
 from srp.languages import Language
 
 REASON_HELP = _("Kept in the team's history with your name.")
 
 
-class VolunteerChoiceField(forms.ModelChoiceField):
+class VolunteerChoiceField(ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.volunteer.display_name} ({obj.get_username()})"
 

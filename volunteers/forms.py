@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneFormField
 
 from cases.models import Notification, SupportType
+from srp.forms import ModelMultipleChoiceField
 from srp.languages import Language
 from volunteers.models import Volunteer, VolunteerLanguage
 from volunteers.services import CAPACITY_RANGE
@@ -18,7 +19,7 @@ class ProfileForm(forms.Form):
     form has no capacity field at all: a posted capacity is ignored, and the service refuses it."""
 
     display_name = forms.CharField(label=_("Display name"), max_length=100)
-    skills = forms.ModelMultipleChoiceField(
+    skills = ModelMultipleChoiceField(
         label=_("Skills"),
         queryset=SupportType.objects.all(),
         required=False,

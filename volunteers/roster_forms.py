@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from regions.models import Role
+from srp.forms import ModelChoiceField
 from volunteers.models import ShiftPattern
 from volunteers.roster import local_today, region_members
 from volunteers.services import shift_span
@@ -12,7 +13,7 @@ from volunteers.services import shift_span
 REASON_HELP = _("Kept in the roster's history with your name.")
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.display_name
 

@@ -111,6 +111,8 @@ TEMPLATES = [
         },
     },
 ]
+# Widgets and form layouts through Django's Jinja2 templates, the admin's own through these (srp/forms.py).
+FORM_RENDERER = "srp.forms.FormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 # PostgreSQL only. DATABASE_URL names a server; dev and test settings fall back to the embedded

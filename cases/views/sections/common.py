@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from cases.views.tabs import may_change
+from srp.forms import ModelChoiceField
 
 DATE_INPUT = {"type": "date"}
 
@@ -21,7 +22,7 @@ def datetime_local_input():
     return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(ModelChoiceField):
     """A user shown by their display name (select_related("volunteer") in the queryset)."""
 
     def label_from_instance(self, obj):

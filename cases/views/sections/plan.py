@@ -16,6 +16,7 @@ from cases.services import goal_add, goal_set_status, goal_update
 from cases.views.sections.common import PersonChoiceField, date_input, keep, kept, tab_messages, tab_response
 from cases.views.tabs import FORM_ERRORS, Tab, may_change, service_errors_onto
 from regions.models import Membership
+from srp.forms import ModelChoiceField
 
 G = Goal.Status
 
@@ -61,7 +62,7 @@ class GoalForm(GoalEditForm):
     """A new goal."""
 
     term = forms.ChoiceField(label=_("Term"), choices=Goal.Term.choices, initial=Goal.Term.SHORT)
-    support_type = forms.ModelChoiceField(
+    support_type = ModelChoiceField(
         label=_("Support type"), queryset=SupportType.objects.all(), empty_label=_("Choose a support type")
     )
     field_order = ["term", "support_type", "description", "owner", "due_date"]

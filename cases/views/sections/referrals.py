@@ -25,6 +25,7 @@ from partners.services import (
     referral_propose,
     referral_transition,
 )
+from srp.forms import ModelChoiceField
 from srp.languages import Language
 
 R = Referral.Status
@@ -66,12 +67,12 @@ class ReferralForm(forms.Form):
     asks `case_referral_partners` when they change); any active partner working in the case's
     country is accepted, and the service checks that it offers the support type."""
 
-    support_type = forms.ModelChoiceField(
+    support_type = ModelChoiceField(
         label=_("Support type"), queryset=SupportType.objects.all(), empty_label=_("Choose a support type")
     )
     same_language = forms.BooleanField(label=_("Only partners who speak her languages"), required=False)
     same_region = forms.BooleanField(required=False)
-    partner = forms.ModelChoiceField(label=_("Partner"), queryset=None, empty_label=_("Choose a partner"))
+    partner = ModelChoiceField(label=_("Partner"), queryset=None, empty_label=_("Choose a partner"))
     shared_fields = forms.MultipleChoiceField(
         label=_("What the partner may receive"),
         choices=F.choices,
