@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cases.models import Case
 from cases.tests.factories import CaseFactory, ContactLogFactory
+from cases.views.dashboard import MY_CASES_LIMIT, QUEUE_LIMIT
 from regions.models import Membership
 from regions.services import membership_end
 from regions.tests.factories import RegionFactory
@@ -151,8 +152,6 @@ def test_a_caseworker_sees_recent_contacts_on_her_cases_with_links(client, world
 
 
 def test_recent_contacts_come_from_all_my_open_cases_newest_first_even_beyond_the_first_rows(client, world):
-    from cases.views.dashboard import MY_CASES_LIMIT
-
     now = timezone.now()
     early = [in_charge(world.caseworker_a, world.brussels, due_in=dt.timedelta(days=1)) for _ in range(MY_CASES_LIMIT)]
     late = in_charge(world.caseworker_a, world.brussels, due_in=dt.timedelta(days=30))  # not among the rows shown
@@ -194,6 +193,36 @@ def test_a_coordinator_sees_her_regions_queue_oldest_first_and_nothing_of_paris(
     assert "3\xa0days ago" in row(response.text, old)
     assert 'class="urgent"' in row(response.text, old)
     assert 'class="urgent"' not in row(response.text, triaged)
+
+
+def test_the_queue_stops_at_the_oldest_few_and_links_to_the_whole_queue_in_the_case_list(
+    client, world, two_region_coordinator, monkeypatch
+):
+    monkeypatch.setattr("cases.views.dashboard.QUEUE_LIMIT", 2)
+    now = timezone.now()
+    client.force_login(two_region_coordinator)
+    response = client.get(URL)  # Brussels' and Paris' requests of the world: it fits
+    assert len(response.context["queue"]) == 2 and response.context["more_queue"] is False
+    assert 'id="more-queue"' not in response.text
+
+    oldest = CaseFactory(region=world.paris, received_at=now - dt.timedelta(days=9))
+    older = CaseFactory(region=world.brussels, status=S.TRIAGED, received_at=now - dt.timedelta(days=5))
+    response = client.get(URL)
+
+    assert response.context["queue"] == [oldest, older]
+    assert response.context["more_queue"] is True
+    more = response.text[response.text.index('id="more-queue"') :]
+    more = more[: more.index("</p>")]
+    assert "Showing the oldest 2 requests." in more
+    query = "status=new&amp;status=triaged&amp;person_in_charge=none&amp;sort=received"
+    assert f'href="{reverse("case_list")}?{query}"' in more
+
+    # Narrowed to a region (three Brussels requests now), the link keeps the region.
+    CaseFactory(region=world.brussels, received_at=now - dt.timedelta(days=1))
+    response = client.get(URL, {"region": world.brussels.pk})
+    assert f"{query}&amp;region={world.brussels.pk}" in response.text
+    listed = client.get(f"{reverse('case_list')}?{query.replace('&amp;', '&')}")
+    assert [case.pk for case in listed.context["page"].rows][:2] == [oldest.pk, older.pk]
 
 
 def test_a_coordinator_counts_her_regions_open_cases_by_status_and_risk(client, world):
@@ -304,6 +333,25 @@ def test_a_case_whose_person_in_charge_left_the_team_is_shown_for_reassignment(c
     assert response.context["orphans"] == [orphan]
     assert kept not in response.context["orphans"]
     assert "Caseworker_A has left the team" in response.text
+
+
+def test_the_cases_whose_person_in_charge_left_stop_at_the_first_few_and_say_so(client, world, monkeypatch):
+    monkeypatch.setattr("cases.views.dashboard.QUEUE_LIMIT", 2)
+    orphans = [in_charge(world.caseworker_a, world.brussels, due_in=dt.timedelta(days=d)) for d in (3, 1)]
+    membership = Membership.objects.get(user=world.caseworker_a, region=world.brussels, ended_at__isnull=True)
+    membership_end(membership=membership, by=world.superuser, reason="Moved away")
+    client.force_login(world.coordinator_a)
+
+    response = client.get(URL)
+    assert response.context["orphans"] == [orphans[1], orphans[0]]
+    assert response.context["more_orphans"] is False and 'id="more-orphans"' not in response.text
+
+    in_charge(world.caseworker_a, world.brussels, due_in=dt.timedelta(days=5))
+    response = client.get(URL)
+
+    assert response.context["orphans"] == [orphans[1], orphans[0]]
+    assert response.context["more_orphans"] is True
+    assert "Showing the first 2 cases by next follow-up" in response.text
 
 
 def _disable(world, region):
@@ -606,8 +654,9 @@ def test_the_dashboard_runs_the_same_number_of_queries_for_3_and_30_cases(
 
     assert few == many
     if who == "caseworker_a":
-        assert len(response.context["my_cases"]) == 30
+        assert len(response.context["my_cases"]) == MY_CASES_LIMIT  # of 30
         assert len(response.context["my_activity"]) == 10
     else:
-        assert len(response.context["queue"]) == 31  # case_a and the 30 new requests
+        assert len(response.context["queue"]) == QUEUE_LIMIT  # of case_a and the 30 new requests
+        assert response.context["more_queue"] is True
         assert len(list(response.context["on_shift"])) == 10
