@@ -372,6 +372,14 @@ class Case(ChoiceLabels, models.Model):
             models.Index(fields=["region", "next_follow_up_due", "id"], name="case_region_followup"),
             models.Index(F("region"), RISK_RANK, F("id"), name="case_region_risk"),
             models.Index(fields=["region", "reference"], name="case_region_reference"),
+            # The case list's "nobody in charge" (of any status; the dashboard's queue links there),
+            # newest first, per region: each region's first page was a BitmapAnd of the region's
+            # cases and the network's 10,000 unassigned ones, 0.75 ms a region (`make bench`).
+            models.Index(
+                fields=["region", "-received_at", "-id"],
+                condition=Q(person_in_charge__isnull=True),
+                name="case_region_unassigned_newest",
+            ),
             # The case list's default order (newest first, the id breaking ties) across every
             # region, for a network admin: a top-N sort of a million rows otherwise.
             models.Index(fields=["-received_at", "-id"], name="case_received_newest"),
