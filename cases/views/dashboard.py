@@ -392,11 +392,11 @@ def _recent_contacts():
     return ArraySubquery(_newest_contacts().values(json=fields)[:ACTIVITY_LIMIT])
 
 
-def _contact(case, data) -> ContactLog:
+def _contact(case, data, occurred_at) -> ContactLog:
     contact = ContactLog(
         pk=data["pk"],
         case=case,
-        occurred_at=parse_datetime(data["occurred_at"]),
+        occurred_at=occurred_at,
         channel=data["channel"],
         summary=data["summary"],
         logged_by_id=data["logged_by_id"],
@@ -449,8 +449,14 @@ def _case_rows(user, visible, scope: Scope, *, show_mine: bool) -> CaseRows:
         my_open = [case for case in fetched if case.person_in_charge_id == user.pk and case.status != S.CLOSED]
         rows.mine = sorted(my_open, key=lambda c: (c.next_follow_up_due is None, c.next_follow_up_due, c.pk))
         rows.mine = rows.mine[:MY_CASES_LIMIT]
-        contacts = [_contact(case, data) for case in my_open for data in (case.recent_contacts or [])]
-        rows.activity = sorted(contacts, key=lambda c: (c.occurred_at, c.pk), reverse=True)[:ACTIVITY_LIMIT]
+        # The latest of the cases' latest few (up to 10 x 10), made into contacts only once chosen.
+        latest = [
+            (parse_datetime(data["occurred_at"]), data["pk"], case, data)
+            for case in my_open
+            for data in (case.recent_contacts or [])
+        ]
+        latest.sort(key=lambda entry: entry[:2], reverse=True)
+        rows.activity = [_contact(case, data, at) for at, _pk, case, data in latest[:ACTIVITY_LIMIT]]
     if scope.assign_ids:
         assign_ids = set(scope.assign_ids)
         regional_rows = [case for case in fetched if case.region_id in assign_ids and case.status != S.CLOSED]
