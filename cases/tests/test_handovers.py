@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from cases.models import Case, HandOver, Notification
 from cases.selectors import handovers_waiting_for
@@ -188,6 +189,20 @@ def test_waiting_are_those_naming_me_and_the_unnamed_ones_of_regions_where_i_am_
     on_shift_now(colleague, world.brussels)
     assert list(handovers_waiting_for(colleague)) == [named, unnamed]
     assert list(handovers_waiting_for(world.caseworker_b)) == []
+
+
+def test_a_hand_over_naming_me_waits_only_while_i_see_its_case(world, case, colleague):
+    """The scope is that of cases_visible_to: the region's cases, the cases granted to me, all of
+    them for a superuser."""
+    named = handover_write(case=case, by=world.caseworker_a, note="For you", to=colleague)
+    Case.objects.filter(pk=case.pk).update(region=world.paris)  # moved to a region she is not in
+    assert list(handovers_waiting_for(colleague)) == []
+
+    assign_perm("cases.view_case", colleague, case)  # added to the case itself
+    assert list(handovers_waiting_for(colleague)) == [named]
+
+    HandOver.objects.filter(pk=named.pk).update(to_user=world.superuser)
+    assert list(handovers_waiting_for(world.superuser)) == [named]
 
 
 def test_the_writer_does_not_see_their_own_unnamed_hand_over_waiting(world, case):
