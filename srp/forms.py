@@ -4,12 +4,13 @@ Model choice fields (`ModelChoiceField`, `ModelMultipleChoiceField`): Django rea
 choices with `queryset.iterator()`, which on PostgreSQL is a server-side cursor: outside a
 transaction a DECLARE … WITH HOLD (the rows copied when it commits), a FETCH and a CLOSE, three
 round trips for a select of a dozen people. A select's choices are few and all shown, so these
-fields read them with one plain query. The coordinator's case page, with four selects, went from
-33.4 to 30.5 ms p50 (`make bench`, 1,000,000 cases).
+fields read them with one plain query.
 
 `FormRenderer`: Django's Jinja2 form renderer, which renders the same widget templates (Django
-ships both) several times faster than the Django template engine; a template it does not have
-(the admin's widgets) comes from the Django template renderer as before.
+ships both) faster than the Django template engine: the coordinator's case page, with four selects,
+went from 30.0 to 25.5 ms p50 and a search by reference from 20.1 to 15.9 (`make bench`'s 1,000,000
+cases, the two renderers alternated in one process). A template Jinja2 has not got (the admin's
+widgets) comes from the Django template renderer as before.
 """
 
 from django import forms
