@@ -266,14 +266,13 @@ def case_list_people(*, region_ids):
     with an active membership), for the case list's "person in charge" filter: (user id, display
     name) pairs, as a network admin's list holds thousands. One query."""
     from django.contrib.auth import get_user_model
-    from django.db.models.functions import Coalesce
 
     members = active_memberships().filter(region_id__in=sorted(region_ids), role__in=ASSIGNABLE_ROLES)
     return (
         get_user_model()
         .objects.filter(pk__in=members.values("user_id"))
         .order_by("volunteer__display_name", "username")
-        .values_list("pk", Coalesce("volunteer__display_name", "username"))
+        .values_list("pk", get_user_model().display_name_of())
     )
 
 
@@ -383,9 +382,8 @@ def _notification_scope(user) -> Q:
     literal lists, never a subquery over every case."""
     if user.is_superuser:
         return Q()
-    region_ids = sorted(region_ids_with_permission(user, "view_region_cases"))
-    case_ids = sorted(case_ids_granted(user, "view_case"))
-    return Q(case__isnull=True) | Q(case__region_id__in=region_ids) | Q(case_id__in=case_ids)
+    visible = visible_case_q(user, "case__")
+    return Q(case__isnull=True) if visible is None else Q(case__isnull=True) | visible
 
 
 def notifications_of(user):

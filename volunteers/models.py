@@ -3,6 +3,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from timezone_field import TimeZoneField
@@ -33,6 +34,11 @@ class User(ChoiceLabels, AbstractUser):
     def display_name(self) -> str:
         volunteer = getattr(self, "volunteer", None)
         return volunteer.display_name if volunteer else self.get_username()
+
+    @staticmethod
+    def display_name_of(path: str = "") -> Coalesce:
+        """`display_name` in SQL, of the user at `path` (e.g. "user__"), for values and JSON."""
+        return Coalesce(f"{path}volunteer__display_name", f"{path}username")
 
     @classmethod
     def from_db(cls, db, field_names, values):

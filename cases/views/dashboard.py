@@ -18,12 +18,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case as DbCase
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -159,7 +160,7 @@ def _candidates(region_ids) -> dict[int, list[Candidate]]:
     # What a drop-down says of each person, no more, as values: a network admin's queue spans some
     # fifty regions and 1,500 people, whose full rows (a time zone each, made a ZoneInfo) cost more
     # than the page's SQL, and a coordinator's ten regions made 510 model instances a page.
-    name = Coalesce("user__volunteer__display_name", "user__username")  # User.display_name
+    name = get_user_model().display_name_of("user__")
     people = assignable_people(region_ids).values_list("region_id", "user_id", name, "load", "capacity")
     for region_id, user_id, display_name, load, capacity in people:
         if (region_id, user_id) in seen:
@@ -323,8 +324,6 @@ def _orphaned(cases, region_ids):
     """Open cases (of `cases`, in the regions `region_ids`) whose person in charge no longer works
     on the region's team (membership ended, role changed, account disabled): in practice, nobody is
     in charge of them. The same rule as `_still_on_team`, which the rows are annotated with."""
-    from django.contrib.auth import get_user_model
-
     sql = ORPHANED_SQL.format(
         case=Case._meta.db_table, user=get_user_model()._meta.db_table, membership=Membership._meta.db_table
     )
@@ -386,7 +385,7 @@ def _recent_contacts():
         channel="channel",
         summary="summary",
         logged_by_id="logged_by_id",
-        logged_by_name=Coalesce("logged_by__volunteer__display_name", "logged_by__username"),
+        logged_by_name=get_user_model().display_name_of("logged_by__"),
     )
     return ArraySubquery(_newest_contacts().values(json=fields)[:ACTIVITY_LIMIT])
 
