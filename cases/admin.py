@@ -334,7 +334,7 @@ class CaseAdmin(CaseScopeMixin, HistoryAdmin):
     )
     list_filter = ("status", "risk_level", "channel", "region")
     list_select_related = ("region", "client", "person_in_charge")
-    search_fields = ("reference", "client__nickname")
+    search_fields = ("reference", "search_nickname")
     readonly_fields = (
         "reference",
         "country",

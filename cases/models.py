@@ -1,6 +1,7 @@
 import os
 import secrets
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
@@ -17,7 +18,7 @@ from simple_history.models import HistoricalRecords
 from cases.fields import BlindIndexField, EncryptedCharField, EncryptedDateField, EncryptedTextField
 from srp.choices import ChoiceLabels
 from srp.languages import language_list_field
-from srp.triggers import AppendOnly
+from srp.triggers import AppendOnly, Unignorable
 
 # --- Reference data -------------------------------------------------------------------------
 
@@ -168,6 +169,17 @@ class Client(ChoiceLabels, models.Model):
             # The case list's search by part of a nickname (icontains: UPPER(nickname) LIKE '%…%').
             GinIndex(OpClass(Upper("nickname"), name="gin_trgm_ops"), name="client_nickname_trgm"),
         ]
+        triggers = [
+            # Her cases' copy of the nickname (Case.search_nickname) follows a rename, an erasure
+            # included, whoever writes it (the ORM, an UPDATE of many rows, raw SQL).
+            Unignorable(
+                name="cases_follow_nickname",
+                when=pgtrigger.After,
+                operation=pgtrigger.UpdateOf("nickname"),
+                condition=pgtrigger.Condition("OLD.nickname IS DISTINCT FROM NEW.nickname"),
+                func="UPDATE cases_case SET search_nickname = NEW.nickname WHERE client_id = NEW.id; RETURN NULL;",
+            ),
+        ]
 
     def __str__(self):
         return _("Client #%(id)s") % {"id": self.pk}
@@ -308,7 +320,14 @@ class Case(ChoiceLabels, models.Model):
     next_follow_up_due = models.DateTimeField(_("next follow-up due"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = HistoricalRecords(m2m_fields=[support_needs])
+    # The client's nickname, copied here by the database (triggers on both tables) for the case
+    # list's search: with the region on the same row, "part of a nickname in my regions" is one
+    # BitmapAnd of this column's trigram index and a region index. Through the join, PostgreSQL
+    # walked the network's newest cases and looked up each one's client (`make bench`). Only SQL
+    # reads it: an instance's value may be stale or empty, whatever a save writes is replaced by
+    # the client's nickname, and the history leaves it out (the client's own history has it).
+    search_nickname = models.CharField(_("nickname (for search)"), max_length=60, default="", editable=False)
+    history = HistoricalRecords(m2m_fields=[support_needs], excluded_fields=["search_nickname"])
 
     class Meta:
         verbose_name = _("case")
@@ -367,7 +386,13 @@ class Case(ChoiceLabels, models.Model):
             ),
             # The reminder sweep: open cases by next follow-up, every region at once.
             models.Index(fields=["next_follow_up_due"], condition=~Q(status="closed"), name="case_open_followup"),
-            models.Index(fields=["region", "-received_at"], name="case_region_received"),
+            # A region's cases, newest first. The nickname is in the index so that a search of one
+            # region (or of a few, for a common nickname) reads it alone, as an index-only scan:
+            # 1.1 ms for a caseworker's region at a million cases (`make bench`), where the trigram
+            # index's BitmapAnd took 6.5 ms. A rare nickname is found by case_nickname_trgm.
+            models.Index(
+                fields=["region", "-received_at", "-id"], include=["search_nickname"], name="case_region_newest"
+            ),
             # The case list's other orders within a region (cases.selectors.case_list_parts).
             models.Index(fields=["region", "next_follow_up_due", "id"], name="case_region_followup"),
             models.Index(F("region"), RISK_RANK, F("id"), name="case_region_risk"),
@@ -391,6 +416,17 @@ class Case(ChoiceLabels, models.Model):
                 include=["person_in_charge", "next_follow_up_due", "id"],
                 condition=~Q(status="closed"),
                 name="case_open_region_counts",
+            ),
+            # The case list's search by part of a nickname (icontains: UPPER(...) LIKE '%…%').
+            GinIndex(OpClass(Upper("search_nickname"), name="gin_trgm_ops"), name="case_nickname_trgm"),
+        ]
+        triggers = [
+            # search_nickname is the client's, on every insert and on every write of either column.
+            Unignorable(
+                name="copy_client_nickname",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.UpdateOf("client_id", "search_nickname"),
+                func="NEW.search_nickname := (SELECT nickname FROM cases_client WHERE id = NEW.client_id); RETURN NEW;",
             ),
         ]
 

@@ -216,7 +216,8 @@ def _case_list_filtered(cases, filters: dict):
         if reference is not None:
             cases = cases.filter(reference=reference)
         else:
-            cases = cases.filter(client__nickname__icontains=query)
+            # Her nickname as her cases keep it (Case.search_nickname), beside their region.
+            cases = cases.filter(search_nickname__icontains=query)
     return cases
 
 
@@ -237,8 +238,16 @@ def case_list_parts(*, user, filters: dict | None = None) -> list | None:
     scope, which the network-wide indexes serve; and for a search, a person in charge or a support
     need, which their own indexes or joins find across the regions at once, where each region would
     be read until its page is full (split, a common nickname cost 140 ms, not 37; a support need
-    366 ms, not 43)."""
+    366 ms, not 43).
+    A search by nickname is one part, the whole of it: its page's ids are read first, on their own,
+    then its rows. Asked for the rows at once, PostgreSQL costed the joins of every match before a
+    sort and walked the network's newest cases instead, dropping 61,000 rows for a coordinator's 26
+    (21 ms), where her regions' index, which holds the nickname (case_region_newest), gives her 514
+    matches in 9 ms, and the trigram index a rare nickname's at once."""
     filters = filters or {}
+    query = (filters.get("q") or "").strip()
+    if query and normalised_reference(query) is None:
+        return [_case_list_filtered(cases_visible_to(user), filters)]
     person = filters.get("person_in_charge")
     if any(filters.get(name) for name in ("region", "support_need")) or (filters.get("q") or "").strip():
         return None

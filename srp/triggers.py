@@ -2,9 +2,10 @@
 
 pgtrigger's own triggers begin with a check of the session setting `pgtrigger.ignore`, which
 `pgtrigger.ignore()` sets so that Python code can step around a trigger. Any session may set that
-variable, so anyone who can send SQL could then UPDATE or DELETE "protected" rows. `AppendOnly`
-compiles to the same trigger without that check: the only ways around it are DDL (dropping or
-disabling the trigger), which needs the table's owner, and TRUNCATE, which it leaves alone on
+variable, so anyone who can send SQL could then UPDATE or DELETE "protected" rows. `Unignorable`
+triggers (`AppendOnly`, and those keeping a copy of a client's nickname on her cases, which erasure
+must reach) compile to the same trigger without that check: the only ways around it are DDL (dropping or
+disabling the trigger), which needs the table's owner, and TRUNCATE, which `AppendOnly` leaves alone on
 purpose (pytest's transactional tests flush with TRUNCATE; a real TRUNCATE of the access log is a
 deliberate act of whoever owns the database, not something the application does).
 """
@@ -40,7 +41,17 @@ class UnignorableTriggerSql(compiler.UpsertTriggerSql):
         """
 
 
-class AppendOnly(pgtrigger.Trigger):
+class Unignorable(pgtrigger.Trigger):
+    """A pgtrigger trigger compiled without the `pgtrigger.ignore` check (UnignorableTriggerSql):
+    for the triggers whose skipping would break a promise (append-only rows, a copy that erasure
+    must reach)."""
+
+    def compile(self, model) -> compiler.Trigger:
+        compiled = super().compile(model)
+        return compiler.Trigger(name=compiled.name, sql=UnignorableTriggerSql(**compiled.sql.kwargs))
+
+
+class AppendOnly(Unignorable):
     """Refuse every UPDATE and DELETE of the table's rows, whoever sends them (ORM or raw SQL).
     INSERT and SELECT are untouched, and so is TRUNCATE (see the module's docstring)."""
 
@@ -55,7 +66,3 @@ class AppendOnly(pgtrigger.Trigger):
                 USING ERRCODE = 'insufficient_privilege';
             """
         )
-
-    def compile(self, model) -> compiler.Trigger:
-        compiled = super().compile(model)
-        return compiler.Trigger(name=compiled.name, sql=UnignorableTriggerSql(**compiled.sql.kwargs))

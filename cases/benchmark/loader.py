@@ -371,13 +371,19 @@ class Plan:
             """,
         ]
 
+    @staticmethod
+    def nickname(i: str) -> str:
+        """Client i+1's nickname; her case i+1 keeps a copy (Case.search_nickname), written here
+        as the load may run without triggers (session_replication_role = replica)."""
+        return f"{_choice(GIVEN, i, 10)} || ' ' || {_choice(FAMILY, i, 11)}"
+
     def clients(self) -> str:
         langs = _array([lang for _c, _tz, lang in COUNTRIES])
         pl = _pick("i", 12, 10)
         return f"""
         INSERT INTO cases_client (id, nickname, preferred_languages, age_band, city, children, residence_status,
                                   safe_contact_channel, safe_contact_times, code_word, created_at)
-        SELECT i + 1, {_choice(GIVEN, "i", 10)} || ' ' || {_choice(FAMILY, "i", 11)},
+        SELECT i + 1, {self.nickname("i")},
                (CASE WHEN {pl} < 7 THEN ARRAY['cmn'] WHEN {pl} < 8 THEN ARRAY['yue']
                      WHEN {pl} < 9 THEN ARRAY['cmn', ({langs})[i % 30 + 1]] ELSE ARRAY['wuu-wz'] END)::varchar[],
                {_choice(AGE_BANDS, "i", 13)}, '', {_pick("i", 14, 4)}, {_choice(RESIDENCE, "i", 15)},
@@ -390,7 +396,7 @@ class Plan:
         return f"""
         INSERT INTO cases_case (id, reference, country, year, number, channel, received_at, status, status_changed_at,
                                 closure_reason, closed_at, risk_level, next_follow_up_due, created_at, updated_at,
-                                intake_by_id, person_in_charge_id, region_id, client_id)
+                                intake_by_id, person_in_charge_id, region_id, client_id, search_nickname)
         SELECT i + 1, country || '-' || year || '-' || lpad(number::text, 5, '0'), country, year, number, channel,
                rec, st,
                CASE WHEN st = 'closed' THEN closed WHEN st = 'new' THEN rec
@@ -402,7 +408,7 @@ class Plan:
                                                + {_pick("i", 9, 86400)} * interval '1 second' END,
                rec, rec, {self.intake_of("i")},
                CASE WHEN st NOT IN ('new', 'triaged') THEN {self.caseworker_of("i")} END,
-               {self.region0("i")} + 1, i + 1
+               {self.region0("i")} + 1, i + 1, {self.nickname("i")}
         FROM (
             SELECT i, ({codes})[i % 30 + 1] AS country, {self.first_year} + (i / 300) % 7 AS year,
                    (i / 2100) * 10 + (i / 30) % 10 + 1 AS number, {_choice(CASE_CHANNELS, "i", 18)} AS channel,

@@ -46,11 +46,12 @@ def spread(world, grant):
     return coordinator
 
 
-def walk(user, filters, sort, *, parts):
-    """Every page of the list, first to last and back again: the ids and cursors of each."""
+def walk(user, filters, sort, *, parts, expect=4):
+    """Every page of the list, first to last and back again: the ids and cursors of each.
+    `expect`: how many parts the list is read in (by default three regions and the granted case)."""
     chosen = case_list_parts(user=user, filters=filters) if parts else None
     if parts:
-        assert chosen and len(chosen) == 4  # three regions and the granted case
+        assert chosen and len(chosen) == expect
     queryset = case_list(user=user, filters=filters)
     pages, after = [], ""
     while True:
@@ -88,11 +89,24 @@ def test_each_page_read_by_region_is_the_page_read_whole(spread, sort, filters):
 
 @pytest.mark.parametrize(
     "filters",
-    [{"q": "someone"}, {"person_in_charge": 7}, {"support_need": "legal"}, {"region": 1}],
-    ids=["search", "person", "support-need", "region"],
+    [{"q": "BE-2026-00001"}, {"person_in_charge": 7}, {"support_need": "legal"}, {"region": 1}],
+    ids=["reference", "person", "support-need", "region"],
 )
-def test_a_search_a_person_a_support_need_or_one_region_is_read_whole(spread, filters):
+def test_a_reference_a_person_a_support_need_or_one_region_is_read_whole(spread, filters):
     assert case_list_parts(user=spread, filters=filters) is None
+
+
+@pytest.mark.parametrize("sort", list(SORT_KEYS))
+@pytest.mark.parametrize("narrowed", [False, True], ids=["nickname", "nickname-region"])
+def test_a_nickname_is_one_part_whose_pages_are_the_pages_read_whole(spread, world, sort, narrowed):
+    """Its page's ids are read first, then the rows: the same pages, for a coordinator and a superuser."""
+    filters = {"q": "lily"}
+    if narrowed:
+        filters |= {"region": world.paris.pk}
+    for user in (spread, world.superuser):
+        whole = walk(user, filters, sort, parts=False)
+        assert walk(user, filters, sort, parts=True, expect=1) == whole
+        assert len(whole) > (1 if narrowed else 2)  # "Lily …" is every client's nickname: several pages
 
 
 def test_one_region_or_a_superuser_is_read_whole(world):

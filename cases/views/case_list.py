@@ -137,12 +137,13 @@ class Page:
 def _first(queryset, keys, *, backwards: bool, limit: int, beyond: Q | None = None, parts=None) -> list:
     """The first `limit` rows of `queryset` in the order of `keys`, after `beyond`. With `parts`
     (querysets whose union is `queryset`), each part's first `limit` ids are read on their own and
-    the page is made of them: a UNION ALL of short index scans, in the same single query."""
+    the page is made of them: a UNION ALL of short index scans (or the one part's ids), in the
+    same single query."""
     ordering = list(_ordering(keys, backwards=backwards))
     beyond = beyond if beyond is not None else Q()
     if parts:
         ids = [part.filter(beyond).order_by(*ordering).values("pk")[:limit] for part in parts]
-        queryset = queryset.filter(pk__in=ids[0].union(*ids[1:], all=True))
+        queryset = queryset.filter(pk__in=ids[0].union(*ids[1:], all=True) if len(ids) > 1 else ids[0])
     return list(queryset.filter(beyond).order_by(*ordering)[:limit])
 
 
