@@ -22,7 +22,7 @@ from cases.models import (
 )
 from cases.selectors import ASSIGNABLE_ROLES
 from regions.selectors import active_memberships, regions_where
-from srp.forms import ModelChoiceField, ModelMultipleChoiceField
+from srp.forms import FlatChoices, ModelChoiceField, ModelMultipleChoiceField
 from srp.languages import Language
 
 # A phone number as typed, spaces removed: digits with perhaps a leading +, dashes, dots, brackets.
@@ -178,16 +178,14 @@ class CaseFilterForm(forms.Form):
         Both are read once here, so rendering and validating the form cost no further queries."""
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", _("All my regions")), *((r.pk, str(r)) for r in regions)]
+        self.fields["region"].choices = FlatChoices([("", _("All my regions")), *((r.pk, str(r)) for r in regions)])
         self.fields["support_need"].choices = [
             ("", _("Any")),
             *((code, SUPPORT_TYPE_LABELS[code]) for code, _name, _stage in SUPPORT_TYPES),
         ]
-        self.fields["person_in_charge"].choices = [
-            ("", _("Anyone")),
-            ("none", _("Nobody yet")),
-            *((str(pk), name) for pk, name in people),
-        ]
+        self.fields["person_in_charge"].choices = FlatChoices(
+            [("", _("Anyone")), ("none", _("Nobody yet")), *((str(pk), name) for pk, name in people)]
+        )
 
     def uses_more_filters(self) -> bool:
         """Whether a filter besides the search and the sort is set (the page shows them open)."""

@@ -11,7 +11,7 @@ from django.urls import get_resolver
 
 from regions.models import Region
 from regions.tests.factories import RegionFactory
-from srp.forms import ChoicesInOneQuery, FormRenderer, ModelChoiceField, ModelMultipleChoiceField
+from srp.forms import ChoicesInOneQuery, FlatChoices, FormRenderer, ModelChoiceField, ModelMultipleChoiceField
 
 
 class RegionForm(forms.Form):
@@ -72,3 +72,24 @@ def test_every_model_choice_field_of_the_project_reads_its_choices_in_one_query(
                 assert field.iterator is ChoicesInOneQuery, f"{form.__module__}.{form.__name__}.{name}"
                 checked += 1
     assert checked >= 10
+
+
+def test_flat_choices_are_taken_as_given_and_work_as_a_list_would():
+    """No normalising pass over them, and the same markup and validation as the plain list."""
+    pairs = [("", "Anyone"), ("7", "Mei <b>"), ("8", "Lan")]
+
+    class Listed(forms.Form):
+        who = forms.ChoiceField(choices=pairs, required=False)
+
+    class Flat(forms.Form):
+        who = forms.ChoiceField(choices=FlatChoices(pairs), required=False)
+
+    choices = FlatChoices(pairs)
+    field = forms.ChoiceField(choices=choices)
+    assert field.choices is choices and field.widget.choices is choices
+    for data in ({"who": "8"}, {"who": "9"}, {"who": ""}, {}):
+        listed, flat = Listed(data=data), Flat(data=data)
+        assert (flat.is_valid(), flat.errors) == (listed.is_valid(), listed.errors)
+        assert str(flat["who"]) == str(listed["who"])
+    assert "Mei &lt;b&gt;" in str(Flat(data={"who": "7"})["who"])
+    assert len(choices) == 3 and list(choices) == pairs
