@@ -16,6 +16,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from cases.fields import BlindIndexField, EncryptedCharField, EncryptedDateField, EncryptedTextField
+from srp.audit import HistoryLeavingOut
 from srp.choices import ChoiceLabels
 from srp.languages import language_list_field
 from srp.triggers import AppendOnly, Unignorable
@@ -327,7 +328,7 @@ class Case(ChoiceLabels, models.Model):
     # reads it: an instance's value may be stale or empty, whatever a save writes is replaced by
     # the client's nickname, and the history leaves it out (the client's own history has it).
     search_nickname = models.CharField(_("nickname (for search)"), max_length=60, default="", editable=False)
-    history = HistoricalRecords(m2m_fields=[support_needs], excluded_fields=["search_nickname"])
+    history = HistoryLeavingOut(["search_nickname"], m2m_fields=[support_needs])
 
     class Meta:
         verbose_name = _("case")
