@@ -3,6 +3,8 @@ and the fingerprint that says whether the data in it can be reused."""
 
 import hashlib
 import json
+import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, connections
@@ -55,13 +57,18 @@ def drop(name: str) -> None:
 
 
 def migrations_on_disk() -> list[str]:
-    """Every migration of the project and its apps, as app.name, sorted."""
+    """Every migration of the project and its apps, as app.name and a hash of its file, sorted: a
+    migration edited in place (one not committed yet, say a new index) counts as a change."""
     loader = MigrationLoader(None, ignore_no_migrations=True)
-    return sorted(f"{app}.{name}" for app, name in loader.disk_migrations)
+    found = []
+    for (app, name), migration in loader.disk_migrations.items():
+        source = Path(sys.modules[type(migration).__module__].__file__).read_bytes()
+        found.append(f"{app}.{name}:{hashlib.sha256(source).hexdigest()[:16]}")
+    return sorted(found)
 
 
 def fingerprint(*, cases: int, loader_version: int) -> str:
-    """Changes when a migration is added or removed, the size changes or the loader changes."""
+    """Changes when a migration is added, removed or edited, the size changes or the loader changes."""
     payload = json.dumps({"migrations": migrations_on_disk(), "cases": cases, "loader": loader_version})
     return hashlib.sha256(payload.encode()).hexdigest()
 
