@@ -322,11 +322,12 @@ class Case(ChoiceLabels, models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # The client's nickname, copied here by the database (triggers on both tables) for the case
-    # list's search: with the region on the same row, "part of a nickname in my regions" is one
-    # BitmapAnd of this column's trigram index and a region index. Through the join, PostgreSQL
-    # walked the network's newest cases and looked up each one's client (`make bench`). Only SQL
-    # reads it: an instance's value may be stale or empty, whatever a save writes is replaced by
-    # the client's nickname, and the history leaves it out (the client's own history has it).
+    # list's search: with the region on the same row, "part of a nickname in my regions" is read
+    # from the region's index, which holds it (case_region_newest), or, for a rare one, from this
+    # column's trigram index. Through the join, PostgreSQL walked the network's newest cases and
+    # looked up each one's client (`make bench`). Only SQL reads it: an instance's value may be
+    # stale or empty, whatever a save writes is replaced by the client's nickname, and the history
+    # leaves it out (the client's own history has it).
     search_nickname = models.CharField(_("nickname (for search)"), max_length=60, default="", editable=False)
     history = HistoryLeavingOut(["search_nickname"], m2m_fields=[support_needs])
 

@@ -249,7 +249,7 @@ def case_list_parts(*, user, filters: dict | None = None) -> list | None:
     if query and normalised_reference(query) is None:
         return [_case_list_filtered(cases_visible_to(user), filters)]
     person = filters.get("person_in_charge")
-    if any(filters.get(name) for name in ("region", "support_need")) or (filters.get("q") or "").strip():
+    if any(filters.get(name) for name in ("region", "support_need")) or query:
         return None
     if person and person != "none":
         return None
