@@ -132,10 +132,15 @@ def app_database(database: dict) -> dict:
       which the dashboard's queries of a network admin do at a million cases. The compiling took
       230 ms of a query that runs in 16 ms (`make bench`); these pages' queries are short, and
       never gain from it.
+    - Prepared statements where asked for: Django turns psycopg's off (`prepare_threshold` None)
+      for external poolers such as PgBouncer, which this project does not use. Django's cursors bind
+      parameters on the client, which psycopg never prepares, so only a cursor that binds on the
+      server and asks for it is prepared: the request user's query (volunteers/backends.py).
     """
     database.setdefault("CONN_HEALTH_CHECKS", True)
     options = database.setdefault("OPTIONS", {})
     options["options"] = " ".join(filter(None, [options.get("options", ""), "-c jit=off"]))
+    options.setdefault("prepare_threshold", 5)  # psycopg's default
     return database
 
 

@@ -104,3 +104,26 @@ def test_the_user_query_compiled_once_reads_each_users_own_row_and_scope(world):
         assert set(cases_visible_to(scoped)) == set(cases_visible_to(fresh))
     assert backend.get_user(10**9) is None
     assert backend.get_user("not a number") is None
+
+
+def _user_query_runs() -> int:
+    """How many times this connection ran its prepared user query (pg_prepared_statements)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(generic_plans + custom_plans), 0) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['SELECT "volunteers_user"."id", "volunteers_user"."password"%'],
+        )
+        return cursor.fetchone()[0]
+
+
+def test_the_user_query_is_prepared_on_its_connection_and_still_counted(world):
+    """volunteers.backends._PreparedCursor: the user query runs as a statement prepared on the
+    server, and through Django's cursor wrapper (so a page's query count still includes it)."""
+    backend = AuthenticationBackend()
+    before = _user_query_runs()
+    with CaptureQueriesContext(connection) as queries:
+        for who in ["caseworker_a", "coordinator_a"] * 4:
+            assert backend.get_user(getattr(world, who).pk).pk == getattr(world, who).pk
+    assert len(queries) == 8
+    assert all(query["sql"].startswith('SELECT "volunteers_user"."id"') for query in queries)
+    assert _user_query_runs() - before == 8
