@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 
 from django.db import models
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Now
 from django.http import Http404
 from django.utils import timezone
 
@@ -383,6 +383,24 @@ def handovers_waiting_for(user, *, now=None):
         .select_related("case__region", "from_user__volunteer", "to_user__volunteer")
         .order_by("created_at", "pk")
     )
+
+
+def handovers_waiting_annotation():
+    """Whether a hand-over may be waiting for the user, as an annotation of the user's own query
+    (srp.scope_cache): one of an open case naming them, or naming nobody in a region where they
+    are on shift now. Wider than `handovers_waiting_for` (neither the scope, nor the team, nor
+    "not the writer"), so when it is false that list is empty and the dashboard does not read it."""
+    from cases.models import HandOver
+    from volunteers.models import Shift
+
+    on_shift = Shift.objects.filter(
+        user=OuterRef(OuterRef("pk")), starts_at__lte=Now(), ends_at__gt=Now(), cancelled=False
+    ).values("region_id")
+    waiting = HandOver.objects.filter(
+        Q(to_user=OuterRef("pk")) | Q(to_user__isnull=True, case__region_id__in=on_shift),
+        acknowledged_at__isnull=True,
+    ).exclude(case__status=Case.Status.CLOSED)
+    return models.Exists(waiting)
 
 
 def _notification_scope(user) -> Q:

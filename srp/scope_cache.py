@@ -112,9 +112,10 @@ def preload_annotations() -> dict:
     directly or through a group) and their global permissions, as arrays of codes. Exactly what
     regions.selectors.region_permissions, cases.selectors.case_grants and Django's ModelBackend
     would read, read at the same moment (the start of the request); the rows of those regions
-    (regions.selectors.regions_held); and the bell's unread count (`preloaded_unread_count`)."""
+    (regions.selectors.regions_held); the bell's unread count (`preloaded_unread_count`); and
+    whether a hand-over may be waiting for them (`preloaded_handovers_waiting`)."""
     from cases.models import CaseGroupObjectPermission, CaseUserObjectPermission
-    from cases.selectors import unread_notification_count_annotation
+    from cases.selectors import handovers_waiting_annotation, unread_notification_count_annotation
     from regions.models import RegionGroupObjectPermission, RegionUserObjectPermission
 
     return {
@@ -125,6 +126,7 @@ def preload_annotations() -> dict:
         "_srp_user_perms": _global_codes("user"),
         "_srp_group_perms": _global_codes("group__user"),
         "_srp_unread_notices": unread_notification_count_annotation(),
+        "_srp_handovers_waiting": handovers_waiting_annotation(),
         "_srp_regions": _held_regions(),
         "_srp_all_regions": _all_regions_of_a_superuser(),
     }
@@ -163,6 +165,7 @@ def adopt_preloaded(user) -> None:
         },
     )
     user._srp_unread_notices = values["_srp_unread_notices"]
+    user._srp_handovers_waiting = values["_srp_handovers_waiting"]
     if not user.is_superuser:
         user._user_perm_cache = set(values["_srp_user_perms"] or ())
         user._group_perm_cache = set(values["_srp_group_perms"] or ())
@@ -174,6 +177,14 @@ def preloaded_unread_count(request) -> int | None:
     if request.method not in ("GET", "HEAD"):
         return None
     return getattr(request.user, "_srp_unread_notices", None)
+
+
+def preloaded_handovers_waiting(request) -> bool | None:
+    """Whether a hand-over may be waiting for the request's user, read with the user, for a GET or
+    HEAD (`cases.selectors.handovers_waiting_annotation`); None when it must be looked up now."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    return getattr(request.user, "_srp_handovers_waiting", None)
 
 
 class ScopeCacheMiddleware:

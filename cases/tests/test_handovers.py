@@ -11,6 +11,7 @@ from cases.models import Case, HandOver, Notification
 from cases.selectors import handovers_waiting_for
 from cases.services import handover_acknowledge, handover_write
 from cases.tests.factories import CaseFactory
+from volunteers.backends import AuthenticationBackend
 from volunteers.tests.factories import ShiftFactory
 
 S = Case.Status
@@ -177,6 +178,15 @@ def test_a_hand_over_is_acknowledged_once(world, case, colleague):
 # --- Who sees what waiting -----------------------------------------------------------------------------
 
 
+def waiting_for(user) -> list:
+    """`handovers_waiting_for(user)`, checking on the way that whenever it finds one, the user's
+    own query said one may be waiting (srp.scope_cache: the dashboard reads the list only then)."""
+    found = list(handovers_waiting_for(user))
+    if found:
+        assert AuthenticationBackend().get_user(user.pk)._srp_handovers_waiting is True
+    return found
+
+
 def test_waiting_are_those_naming_me_and_the_unnamed_ones_of_regions_where_i_am_on_shift(world, case, colleague):
     named = handover_write(case=case, by=world.caseworker_a, note="For you", to=colleague)
     unnamed = handover_write(case=case, by=world.caseworker_a, note="For whoever")
@@ -185,10 +195,10 @@ def test_waiting_are_those_naming_me_and_the_unnamed_ones_of_regions_where_i_am_
     done = handover_write(case=other_case, by=world.caseworker_a, note="Old", to=colleague)
     handover_acknowledge(handover=done, by=colleague)
 
-    assert list(handovers_waiting_for(colleague)) == [named]
+    assert waiting_for(colleague) == [named]
     on_shift_now(colleague, world.brussels)
-    assert list(handovers_waiting_for(colleague)) == [named, unnamed]
-    assert list(handovers_waiting_for(world.caseworker_b)) == []
+    assert waiting_for(colleague) == [named, unnamed]
+    assert waiting_for(world.caseworker_b) == []
 
 
 def test_a_hand_over_naming_me_waits_only_while_i_see_its_case(world, case, colleague):
@@ -196,27 +206,51 @@ def test_a_hand_over_naming_me_waits_only_while_i_see_its_case(world, case, coll
     them for a superuser."""
     named = handover_write(case=case, by=world.caseworker_a, note="For you", to=colleague)
     Case.objects.filter(pk=case.pk).update(region=world.paris)  # moved to a region she is not in
-    assert list(handovers_waiting_for(colleague)) == []
+    assert waiting_for(colleague) == []
 
     assign_perm("cases.view_case", colleague, case)  # added to the case itself
-    assert list(handovers_waiting_for(colleague)) == [named]
+    assert waiting_for(colleague) == [named]
 
     HandOver.objects.filter(pk=named.pk).update(to_user=world.superuser)
-    assert list(handovers_waiting_for(world.superuser)) == [named]
+    assert waiting_for(world.superuser) == [named]
 
 
 def test_the_writer_does_not_see_their_own_unnamed_hand_over_waiting(world, case):
     handover_write(case=case, by=world.caseworker_a, note="For whoever")
     on_shift_now(world.caseworker_a, world.brussels)
 
-    assert list(handovers_waiting_for(world.caseworker_a)) == []
+    assert waiting_for(world.caseworker_a) == []
 
 
 def test_a_hand_over_of_a_case_closed_since_no_longer_waits(world, case, colleague):
     handover_write(case=case, by=world.caseworker_a, note="For you", to=colleague)
     Case.objects.filter(pk=case.pk).update(status=S.CLOSED, closure_reason="goals_met", closed_at=case.received_at)
 
-    assert list(handovers_waiting_for(colleague)) == []
+    assert waiting_for(colleague) == []
+
+
+def test_the_users_own_query_says_none_may_be_waiting_only_when_none_can(world, case, colleague):
+    """srp.scope_cache's `_srp_handovers_waiting`: false without a hand-over naming her, or naming
+    nobody in a region where she is on shift now, of an open case."""
+
+    def may_be_waiting(user):
+        return AuthenticationBackend().get_user(user.pk)._srp_handovers_waiting
+
+    assert may_be_waiting(colleague) is False
+    handover_write(case=case, by=world.caseworker_a, note="For whoever")
+    assert may_be_waiting(colleague) is False  # not on shift
+    on_shift_now(colleague, world.paris)
+    assert may_be_waiting(colleague) is False  # on shift elsewhere
+    on_shift_now(colleague, world.brussels)
+    assert may_be_waiting(colleague) is True
+    Case.objects.filter(pk=case.pk).update(status=S.CLOSED, closure_reason="goals_met", closed_at=case.received_at)
+    assert may_be_waiting(colleague) is False
+
+    other = CaseFactory(region=world.paris, person_in_charge=world.caseworker_b, status=S.ACTIVE)
+    named = HandOver.objects.create(case=other, from_user=world.caseworker_b, to_user=colleague, note="For you")
+    assert may_be_waiting(colleague) is True  # named, even in a case she does not see
+    HandOver.objects.filter(pk=named.pk).update(acknowledged_at=timezone.now(), acknowledged_by=colleague)
+    assert may_be_waiting(colleague) is False
 
 
 def test_acknowledging_a_named_hand_over_marks_its_notice_read(world, case, colleague):

@@ -58,28 +58,31 @@ def counts_as_it_grows(client, world, url, data=None, *, grow_rows=grow) -> list
 
 # --- The dashboard --------------------------------------------------------------------------------
 
-# session, the user (with scope, permissions, regions and the bell), notices, hand-overs waiting,
+# session, the user (with scope, permissions, regions, the bell and whether a hand-over may wait),
 # the counts (one FILTER aggregate), the shifts, the cases (my cases with their latest contacts,
-# the queue and the cases nobody is in charge of any more: one query)
-CASEWORKER_DASHBOARD = SESSION + 6
+# the queue and the cases nobody is in charge of any more: one query). Unread notices and the
+# hand-overs waiting are one query each more when the user's query says there are some (none
+# here; test_view_handovers counts them).
+MAY_WAIT = 2
+CASEWORKER_DASHBOARD = SESSION + 4
 # ... the coordinator: the people one may assign (with their loads) too
-COORDINATOR_DASHBOARD = SESSION + 7
+COORDINATOR_DASHBOARD = SESSION + 5
 # ... a coordinator who is also in charge of cases: her cases come in the same query
-COORDINATOR_IN_CHARGE_DASHBOARD = SESSION + 7
+COORDINATOR_IN_CHARGE_DASHBOARD = SESSION + 5
 
 
 def test_the_caseworkers_dashboard_stays_within_budget(client, world):
     client.force_login(world.caseworker_a)
     counts = counts_as_it_grows(client, world, reverse("dashboard"))
     assert counts == [CASEWORKER_DASHBOARD] * 3
-    assert CASEWORKER_DASHBOARD <= DASHBOARD_BUDGET
+    assert CASEWORKER_DASHBOARD + MAY_WAIT <= DASHBOARD_BUDGET
 
 
 def test_the_coordinators_dashboard_costs_the_same_at_any_size(client, world):
     client.force_login(world.coordinator_a)
     counts = counts_as_it_grows(client, world, reverse("dashboard"))
     assert counts == [COORDINATOR_DASHBOARD] * 3
-    assert COORDINATOR_DASHBOARD <= DASHBOARD_BUDGET
+    assert COORDINATOR_DASHBOARD + MAY_WAIT <= DASHBOARD_BUDGET
 
 
 def test_the_dashboard_of_a_coordinator_in_charge_of_cases_costs_the_same_at_any_size(client, world):
@@ -91,7 +94,7 @@ def test_the_dashboard_of_a_coordinator_in_charge_of_cases_costs_the_same_at_any
     client.force_login(world.coordinator_a)
     counts = counts_as_it_grows(client, world, reverse("dashboard"), grow_rows=grow_hers)
     assert counts == [COORDINATOR_IN_CHARGE_DASHBOARD] * 3
-    assert COORDINATOR_IN_CHARGE_DASHBOARD <= DASHBOARD_BUDGET
+    assert COORDINATOR_IN_CHARGE_DASHBOARD + MAY_WAIT <= DASHBOARD_BUDGET
 
 
 # --- The case list --------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ and the dashboard's "New for you" notices with their "mark read"."""
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -320,6 +322,36 @@ def test_notices_and_hand_overs_cost_the_same_queries_for_few_and_many(
     assert counts[0] == counts[1]
     assert len(response.context["notices"]) == 10 and response.context["more_notices"]
     assert len(response.context["handovers_waiting"]) == 20 and response.context["more_handovers"]
+
+
+def test_with_nothing_unread_or_waiting_the_dashboard_reads_neither_list(client, world, colleague):
+    """The user's own query says there is no unread notice and no hand-over that may wait for
+    them (srp.scope_cache): the dashboard does not look. One unnamed hand-over in her region, and
+    she is not on shift: nothing waits."""
+    case = CaseFactory(region=world.brussels, person_in_charge=world.caseworker_a, status=S.ACTIVE)
+    handover_write(case=case, by=world.caseworker_a, note="For whoever")
+    client.force_login(colleague)
+
+    def tables_read():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(DASHBOARD)
+        assert response.status_code == 200
+        return response, {
+            table
+            for table in ("cases_notification", "cases_handover")
+            for query in captured
+            if query["sql"].startswith(f'SELECT "{table}"')
+        }
+
+    response, read = tables_read()
+    assert read == set()
+    assert response.context["notices"] == [] and response.context["handovers_waiting"] == []
+
+    on_shift_now(colleague, world.brussels)
+    case_assign(case=CaseFactory(region=world.brussels, status=S.NEW), to=colleague, by=world.coordinator_a)
+    response, read = tables_read()
+    assert read == {"cases_notification", "cases_handover"}
+    assert len(response.context["notices"]) == 1 and len(response.context["handovers_waiting"]) == 1
 
 
 def test_the_hand_overs_tab_costs_the_same_for_few_and_many(

@@ -50,6 +50,7 @@ from regions.selectors import (
     user_has_region_permission,
 )
 from srp.languages import Language
+from srp.scope_cache import preloaded_handovers_waiting, preloaded_unread_count
 from volunteers.models import Shift
 
 S = Case.Status
@@ -497,7 +498,12 @@ def dashboard(request):
         "scope": scope,
         "now": now,
         "several_regions": len(scope.shown) > 1,
-        **for_you(user, now=now),
+        **for_you(
+            user,
+            now=now,
+            unread=preloaded_unread_count(request),
+            handovers_waiting=preloaded_handovers_waiting(request),
+        ),
     }
     show_mine = bool(my_counts["n_open"] or scope.caseworker_ids)
     rows = _case_rows(user, visible, scope, show_mine=show_mine)

@@ -36,12 +36,15 @@ LIST_TARGET = "notification-list"
 CHANGED = "notifications-changed"
 
 
-def for_you(user, *, now=None) -> dict:
+def for_you(user, *, now=None, unread=None, handovers_waiting=None) -> dict:
     """The dashboard's "for you" context: unread notices (the newest few, and whether there are
-    more) and the hand-overs waiting for `user`. Two queries."""
+    more) and the hand-overs waiting for `user`. Two queries, fewer when the caller knows from the
+    user's own query that there are no unread notices (`unread` 0) or that no hand-over can be
+    waiting (`handovers_waiting` False): a caseworker's dashboard spent 2-4 ms of its 30 building
+    and planning the hand-overs' query, which most days finds none (`make bench`)."""
     now = now or timezone.now()
-    notices = list(unread_notifications(user)[: NOTICES_LIMIT + 1])
-    handovers = list(handovers_waiting_for(user, now=now)[: HANDOVERS_LIMIT + 1])
+    notices = [] if unread == 0 else list(unread_notifications(user)[: NOTICES_LIMIT + 1])
+    handovers = [] if handovers_waiting is False else list(handovers_waiting_for(user, now=now)[: HANDOVERS_LIMIT + 1])
     return {
         "notices": notices[:NOTICES_LIMIT],
         "more_notices": len(notices) > NOTICES_LIMIT,
