@@ -111,7 +111,8 @@ def test_production_reaches_the_database_through_its_pool_with_health_checks():
 
 def test_production_keeps_the_database_urls_own_options_beside_its_pool():
     """sslmode (or a socket's host) in DATABASE_URL's query string is not dropped for the pool's
-    options, nor the server options it sets, to which `jit=off` is added (srp.settings.base.app_database)."""
+    options, nor the server options it sets, to which `jit=off` is added; prepared statements are
+    allowed where asked for (srp.settings.base.app_database)."""
     script = (
         "import django, json; django.setup(); from django.conf import settings; "
         "print(json.dumps(settings.DATABASES['default']['OPTIONS']))"
@@ -123,6 +124,7 @@ def test_production_keeps_the_database_urls_own_options_beside_its_pool():
         "sslmode": "verify-full",
         "options": "-c statement_timeout=5000 -c jit=off",
         "pool": {"min_size": 2, "max_size": 7},
+        "prepare_threshold": 5,
     }
 
 
