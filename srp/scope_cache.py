@@ -171,20 +171,23 @@ def adopt_preloaded(user) -> None:
         user._group_perm_cache = set(values["_srp_group_perms"] or ())
 
 
-def preloaded_unread_count(request) -> int | None:
-    """The bell's count read with the request's user, for a GET or HEAD (which change no notice);
-    None when it must be counted now (a POST may just have marked notices read)."""
+def _read_with_user(request, attribute: str):
+    """A value the request's user query read, for a GET or HEAD (which change nothing it tells);
+    None when it must be read now (a POST may just have changed it)."""
     if request.method not in ("GET", "HEAD"):
         return None
-    return getattr(request.user, "_srp_unread_notices", None)
+    return getattr(request.user, attribute, None)
+
+
+def preloaded_unread_count(request) -> int | None:
+    """The bell's count, read with the request's user (`_read_with_user`)."""
+    return _read_with_user(request, "_srp_unread_notices")
 
 
 def preloaded_handovers_waiting(request) -> bool | None:
-    """Whether a hand-over may be waiting for the request's user, read with the user, for a GET or
-    HEAD (`cases.selectors.handovers_waiting_annotation`); None when it must be looked up now."""
-    if request.method not in ("GET", "HEAD"):
-        return None
-    return getattr(request.user, "_srp_handovers_waiting", None)
+    """Whether a hand-over may be waiting for the request's user
+    (`cases.selectors.handovers_waiting_annotation`), read with the user (`_read_with_user`)."""
+    return _read_with_user(request, "_srp_handovers_waiting")
 
 
 class ScopeCacheMiddleware:
