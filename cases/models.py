@@ -178,7 +178,9 @@ class Client(ChoiceLabels, models.Model):
                 when=pgtrigger.After,
                 operation=pgtrigger.UpdateOf("nickname"),
                 condition=pgtrigger.Condition("OLD.nickname IS DISTINCT FROM NEW.nickname"),
-                func="UPDATE cases_case SET search_nickname = NEW.nickname WHERE client_id = NEW.id; RETURN NULL;",
+                func=(
+                    "UPDATE cases_case SET search_nickname = upper(NEW.nickname) WHERE client_id = NEW.id; RETURN NULL;"
+                ),
             ),
         ]
 
@@ -328,6 +330,9 @@ class Case(ChoiceLabels, models.Model):
     # looked up each one's client (`make bench`). Only SQL reads it: an instance's value may be
     # stale or empty, whatever a save writes is replaced by the client's nickname, and the history
     # leaves it out (the client's own history has it).
+    # It is kept in capitals, as PostgreSQL's upper() writes them, and searched with the term put in
+    # capitals by the same upper(): an upper() of every row read made a common nickname's search in
+    # ten regions twice as slow (33,500 index entries, 7.7-10.9 ms against 3.6-4.3 ms).
     search_nickname = models.CharField(_("nickname (for search)"), max_length=60, default="", editable=False)
     history = HistoryLeavingOut(["search_nickname"], m2m_fields=[support_needs])
 
@@ -419,8 +424,8 @@ class Case(ChoiceLabels, models.Model):
                 condition=~Q(status="closed"),
                 name="case_open_region_counts",
             ),
-            # The case list's search by part of a nickname (icontains: UPPER(...) LIKE '%…%').
-            GinIndex(OpClass(Upper("search_nickname"), name="gin_trgm_ops"), name="case_nickname_trgm"),
+            # The case list's search by part of a nickname (search_nickname LIKE '%' || UPPER(…) || '%').
+            GinIndex(OpClass("search_nickname", name="gin_trgm_ops"), name="case_nickname_trgm"),
         ]
         triggers = [
             # search_nickname is the client's, on every insert and on every write of either column.
@@ -428,7 +433,10 @@ class Case(ChoiceLabels, models.Model):
                 name="copy_client_nickname",
                 when=pgtrigger.Before,
                 operation=pgtrigger.Insert | pgtrigger.UpdateOf("client_id", "search_nickname"),
-                func="NEW.search_nickname := (SELECT nickname FROM cases_client WHERE id = NEW.client_id); RETURN NEW;",
+                func=(
+                    "NEW.search_nickname := (SELECT upper(nickname) FROM cases_client WHERE id = NEW.client_id); "
+                    "RETURN NEW;"
+                ),
             ),
         ]
 

@@ -4,8 +4,8 @@ import re
 from datetime import datetime, time, timedelta
 
 from django.db import models
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Now
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Now, Upper
 from django.http import Http404
 from django.utils import timezone
 
@@ -216,8 +216,10 @@ def _case_list_filtered(cases, filters: dict):
         if reference is not None:
             cases = cases.filter(reference=reference)
         else:
-            # Her nickname as her cases keep it (Case.search_nickname), beside their region.
-            cases = cases.filter(search_nickname__icontains=query)
+            # Her nickname as her cases keep it (Case.search_nickname, in capitals), beside their
+            # region. The term is put in capitals by PostgreSQL's upper(), as the copy was, never by
+            # Python's (which makes "SS" of "ß"); LIKE's wildcards in it are escaped by `contains`.
+            cases = cases.filter(search_nickname__contains=Upper(Value(query)))
     return cases
 
 

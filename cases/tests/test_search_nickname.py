@@ -1,5 +1,6 @@
 """Case.search_nickname: the copy of her nickname each of her cases keeps for the case list's
-search, written by the database whoever writes the rows, and never by what an instance holds."""
+search, in capitals (PostgreSQL's upper()), written by the database whoever writes the rows, and
+never by what an instance holds."""
 
 import pgtrigger
 import pytest
@@ -27,18 +28,18 @@ def plum(world):
 
 def test_a_new_case_keeps_her_nickname(plum):
     _her, brussels, paris = plum
-    assert copies(brussels, paris) == ["Winter Plum", "Winter Plum"]
+    assert copies(brussels, paris) == ["WINTER PLUM", "WINTER PLUM"]
 
 
 def test_every_case_follows_a_rename_however_it_is_written(plum, world):
     her, brussels, paris = plum
     client_update(client=her, by=world.coordinator_a, nickname="Spring Plum")
-    assert copies(brussels, paris) == ["Spring Plum", "Spring Plum"]
+    assert copies(brussels, paris) == ["SPRING PLUM", "SPRING PLUM"]
     Client.objects.filter(pk=her.pk).update(nickname="Autumn Plum")
-    assert copies(brussels, paris) == ["Autumn Plum", "Autumn Plum"]
+    assert copies(brussels, paris) == ["AUTUMN PLUM", "AUTUMN PLUM"]
     with connection.cursor() as cursor:
         cursor.execute("UPDATE cases_client SET nickname = 'Raw Plum' WHERE id = %s", [her.pk])
-    assert copies(brussels, paris) == ["Raw Plum", "Raw Plum"]
+    assert copies(brussels, paris) == ["RAW PLUM", "RAW PLUM"]
 
 
 def test_what_an_instance_holds_is_never_written(plum, world):
@@ -47,15 +48,15 @@ def test_what_an_instance_holds_is_never_written(plum, world):
     stale = Case.objects.get(pk=brussels.pk)
     client_update(client=her, by=world.coordinator_a, nickname="Spring Plum")
     save_with_history(stale, by=world.coordinator_a, reason="test", validate=False)
-    assert copies(brussels) == ["Spring Plum"]
+    assert copies(brussels) == ["SPRING PLUM"]
     Case.objects.filter(pk=brussels.pk).update(search_nickname="Someone else")
-    assert copies(brussels) == ["Spring Plum"]
+    assert copies(brussels) == ["SPRING PLUM"]
 
 
 def test_a_case_given_to_another_client_takes_her_nickname(plum):
     _her, brussels, paris = plum
     Case.objects.filter(pk=brussels.pk).update(client=ClientFactory(nickname="Autumn Rain"))
-    assert copies(brussels, paris) == ["Autumn Rain", "Winter Plum"]
+    assert copies(brussels, paris) == ["AUTUMN RAIN", "WINTER PLUM"]
 
 
 def test_pgtriggers_escape_hatch_does_not_stop_the_copy(plum):
@@ -69,7 +70,7 @@ def test_pgtriggers_escape_hatch_does_not_stop_the_copy(plum):
         assert len(names) == 2, names
         cursor.execute("SET LOCAL pgtrigger.ignore = '{" + ",".join(names) + "}'")
         cursor.execute("UPDATE cases_client SET nickname = 'Erased again' WHERE id = %s", [her.pk])
-    assert copies(brussels, paris) == ["Erased again", "Erased again"]
+    assert copies(brussels, paris) == ["ERASED AGAIN", "ERASED AGAIN"]
 
 
 def test_the_history_leaves_the_copy_out_without_reading_it_back(plum, django_assert_num_queries):
@@ -93,3 +94,30 @@ def test_the_case_list_finds_her_by_her_new_nickname_only(client, plum, world):
 
     assert found("spring") == [brussels.reference]
     assert found("winter") == []
+
+
+@pytest.mark.parametrize(
+    ("nickname", "term"),
+    [
+        ("Chloé Wang", "loé w"),
+        ("春园", "春"),
+        # Python's "ß".upper() is "SS"; PostgreSQL's upper() keeps it, on both sides.
+        ("Straße", "straße"),
+        ("Qiuyue Lin", "qIUyUE"),
+    ],
+)
+def test_a_term_is_put_in_capitals_as_her_copy_was(client, world, nickname, term):
+    case = CaseFactory(region=world.brussels, client=ClientFactory(nickname=nickname))
+    client.force_login(world.caseworker_a)
+    rows = client.get(reverse("case_list"), {"q": term}).context["page"].rows
+    assert [row.reference for row in rows] == [case.reference]
+
+
+@pytest.mark.parametrize("term", ["%", "_", "a%b", "a_b", "\\"])
+def test_like_wildcards_in_a_term_are_letters(client, world, term):
+    """A "%" finds a nickname with a "%" in it, not every case."""
+    CaseFactory(region=world.brussels, client=ClientFactory(nickname="aXb"))
+    literal = CaseFactory(region=world.brussels, client=ClientFactory(nickname=f"x{term}x"))
+    client.force_login(world.caseworker_a)
+    rows = client.get(reverse("case_list"), {"q": term}).context["page"].rows
+    assert [row.reference for row in rows] == [literal.reference]
