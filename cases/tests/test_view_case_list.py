@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from cases.models import Case
 from cases.tests.factories import CaseFactory, ClientFactory, support_type
+from cases.views import case_list as case_list_module
 from cases.views.case_list import PAGE_SIZE, SORT_KEYS, encode_cursor
 
 URL = reverse("case_list")
@@ -337,3 +338,52 @@ def test_the_many_options_select_writes_what_djangos_select_writes():
     django = forms.Select(choices=choices, attrs={"id": "id_p"}).render("p", "7")
     assert parse_html(ours) == parse_html(django)
     assert "&lt;b&gt;&quot;Lin&quot; &amp; &#x27;Mei&#x27;&lt;/b&gt;" in ours
+
+
+@pytest.fixture
+def many_regions(monkeypatch):
+    """As if two regions were a network admin's many: the person filter follows the region chosen."""
+    monkeypatch.setattr(case_list_module, "PEOPLE_OF_EVERY_REGION_UP_TO", 1)
+
+
+def offered(response) -> set:
+    return set(dict(response.context["form"].fields["person_in_charge"].choices))
+
+
+def test_with_many_regions_the_person_filter_offers_the_people_of_the_region_chosen(client, world, many_regions):
+    assert offered(get(client, world.superuser)) == {"", "none"}
+    brussels = offered(get(client, world.superuser, region=world.brussels.pk))
+    assert brussels == {"", "none", str(world.caseworker_a.pk), str(world.coordinator_a.pk)}
+    paris = offered(get(client, world.superuser, region=world.paris.pk))
+    assert paris == {"", "none", str(world.caseworker_b.pk), str(world.coordinator_b.pk)}
+
+
+def test_with_many_regions_a_person_named_in_the_link_is_offered_and_filtered(client, world, many_regions):
+    response = get(client, world.superuser, person_in_charge=world.caseworker_b.pk, region=world.brussels.pk)
+    assert str(world.caseworker_b.pk) in offered(response)
+    assert references(response) == []  # her cases are in Paris
+    CaseFactory(region=world.paris, person_in_charge=world.caseworker_b, status=S.ACTIVE)
+    response = get(client, world.superuser, person_in_charge=world.caseworker_b.pk)
+    assert offered(response) == {"", "none", str(world.caseworker_b.pk)}
+    assert [case.person_in_charge_id for case in response.context["page"].rows] == [world.caseworker_b.pk]
+    # Someone who may not be in charge in any of the regions is not offered: the filter says so.
+    response = get(client, world.superuser, person_in_charge=world.intake_a.pk)
+    assert "person_in_charge" in response.context["form"].errors
+
+
+def test_the_person_filter_follows_a_change_of_region_only_with_many_regions(client, world, many_regions):
+    client.force_login(world.superuser)
+    partial = client.get(URL, {"region": world.paris.pk}, headers={"HX-Request": "true"}).content.decode()
+    assert '<div id="person-filter" hx-swap-oob="true">' in partial
+    assert f'<option value="{world.caseworker_b.pk}">' in partial
+    assert f'<option value="{world.caseworker_a.pk}">' not in partial
+    whole = client.get(URL).content.decode()
+    assert whole.count('id="person-filter"') == 1
+    assert "The people of the region chosen above." in whole
+
+
+def test_with_few_regions_the_person_filter_offers_everyone_and_does_not_follow(client, world):
+    client.force_login(world.superuser)
+    response = client.get(URL, {"region": world.paris.pk}, headers={"HX-Request": "true"})
+    assert {str(world.caseworker_a.pk), str(world.caseworker_b.pk)} <= offered(response)
+    assert 'id="person-filter"' not in response.content.decode()
