@@ -252,6 +252,32 @@ def test_a_coordinator_counts_her_regions_open_cases_by_status_and_risk(client, 
     assert response.context["region_counts"]["n_unassigned"] == 2
 
 
+def test_a_network_admin_counts_every_regions_open_cases_and_her_own(client, world):
+    """Every region (no list of them in the counts), or the one the filter chose; her own cases
+    counted beside them."""
+    CaseFactory(region=world.brussels, status=S.TRIAGED, risk_level="high")
+    in_charge(world.superuser, world.paris, risk_level="critical", due_in=dt.timedelta(days=-1))
+    CaseFactory(region=world.paris, status=S.CLOSED)
+    client.force_login(world.superuser)
+
+    everywhere = client.get(URL).context
+    # case_a and case_b (new, standard), the Brussels one and hers; not the closed one
+    assert everywhere["region_counts"]["n_open"] == 4
+    assert everywhere["region_counts"]["n_unassigned"] == 3
+    assert {str(label): n for label, n in everywhere["status_counts"]}["Active"] == 1
+    assert {level: n for level, _label, n in everywhere["risk_counts"]} == {
+        "standard": 2,
+        "medium": 0,
+        "high": 1,
+        "critical": 1,
+    }
+    assert (everywhere["my_counts"]["n_open"], everywhere["my_counts"]["n_overdue"]) == (1, 1)
+
+    brussels = client.get(URL, {"region": world.brussels.pk}).context
+    assert brussels["region_counts"]["n_open"] == 2
+    assert {level: n for level, _label, n in brussels["risk_counts"]}["critical"] == 0
+
+
 def test_a_coordinator_sees_who_is_on_shift_now_with_their_load(client, world):
     world.caseworker_a.volunteer.capacity = 3
     world.caseworker_a.volunteer.save()

@@ -208,11 +208,13 @@ def _counts(user, visible, scope: Scope, now) -> tuple[dict, dict | None]:
         "n_high_risk": Count("pk", filter=mine & Q(risk_level__in=HIGH_RISK)),
     }
     if scope.assign_ids:
-        regional = Q(region_id__in=scope.assign_ids)
-        counted |= regional
+        # Every region: no list of them in each FILTER (a network admin's 300 ids, tested on each of
+        # 150,000 rows by 16 FILTERs, took 60 ms of SQL; `make bench`).
+        regional = Q() if scope.everywhere else Q(region_id__in=scope.assign_ids)
+        counted = Q() if scope.everywhere else counted | regional
         aggregates.update(
             {
-                "region_n_open": Count("pk", filter=regional),
+                "region_n_open": Count("pk", filter=regional or None),
                 "region_n_unassigned": Count("pk", filter=regional & Q(person_in_charge__isnull=True)),
                 **{
                     f"region_status_{status}": Count("pk", filter=regional & Q(status=status))
