@@ -370,9 +370,12 @@ class Case(ChoiceLabels, models.Model):
                 name="case_open_pic_followup",
             ),
             models.Index(fields=["region", "status", "risk_level"], name="case_region_status_risk"),
-            # The escalation sweep: requests nobody has taken on yet, oldest first.
+            # The escalation sweep: requests nobody has taken on yet, oldest first; and a network
+            # admin's queue on the dashboard, every region's, oldest first with the id breaking ties,
+            # read in this index's order. Without the id PostgreSQL sorted the network's 10,000
+            # requests for the first 26 (16 ms at a million cases, `make bench`).
             models.Index(
-                fields=["received_at"],
+                fields=["received_at", "id"],
                 condition=Q(person_in_charge__isnull=True, status__in=["new", "triaged"]),
                 name="case_unassigned_received",
             ),
