@@ -371,6 +371,14 @@ def test_with_many_regions_a_person_named_in_the_link_is_offered_and_filtered(cl
     assert "person_in_charge" in response.context["form"].errors
 
 
+@pytest.mark.parametrize("value", ["²", "١", "-1", "1e3", " 1", "9" * 30])
+def test_with_many_regions_an_odd_region_or_person_is_a_form_error_not_a_crash(client, world, many_regions, value):
+    for name in ("region", "person_in_charge"):
+        response = get(client, world.superuser, **{name: value})
+        assert name in response.context["form"].errors
+        assert references(response) == []
+
+
 def test_the_person_filter_follows_a_change_of_region_only_with_many_regions(client, world, many_regions):
     client.force_login(world.superuser)
     partial = client.get(URL, {"region": world.paris.pk}, headers={"HX-Request": "true"}).content.decode()

@@ -203,7 +203,8 @@ def _log_search(request, query: str) -> None:
 
 
 def _number(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    """An id from the query string, or None (str.isdigit() alone takes "²", which int() refuses)."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 def _people(request, regions) -> tuple[list, bool]:
