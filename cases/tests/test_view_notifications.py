@@ -115,6 +115,15 @@ def test_the_list_pages_back_by_keyset(client, world):
     assert len(older["notices"]) == 2 and older["older"] is None
 
 
+@pytest.mark.parametrize("before", ["²", "١", "-1", "abc", "9" * 30])
+def test_an_odd_before_shows_the_first_page(client, world, before):
+    give(world.coordinator_a, world.case_a, 3)
+    client.force_login(world.coordinator_a)
+    response = client.get(LIST, {"before": before})
+    assert response.status_code == 200
+    assert len(response.context["notices"]) == 3
+
+
 @pytest.mark.parametrize("rows", [3, 30])
 def test_the_list_costs_the_same_queries_for_few_and_many(client, world, rows, django_assert_max_num_queries):
     give(world.coordinator_a, world.case_a, rows)

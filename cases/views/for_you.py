@@ -94,7 +94,8 @@ def notification_page(request) -> dict:
     """One page of my notices, newest first; `?before=<id>` for older ones (keyset). One query."""
     notices = notifications_of(request.user)
     before = request.GET.get("before", "")
-    if before.isdigit():
+    # ASCII digits only: str.isdigit() alone takes "²", which int() refuses. Anything else: page one.
+    if before.isascii() and before.isdigit() and len(before) < 19:
         notices = notices.filter(pk__lt=int(before))
     notices = list(notices.order_by("-pk")[: LIST_PAGE + 1])
     more = len(notices) > LIST_PAGE
