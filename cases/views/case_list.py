@@ -22,6 +22,7 @@ from cases.forms import CaseFilterForm
 from cases.models import AccessLog
 from cases.selectors import case_list, case_list_parts, case_list_people
 from cases.services import access_log_record, search_detail
+from cases.views import query_id
 from regions.selectors import all_regions, regions_with_permission
 
 PAGE_SIZE = 25
@@ -202,11 +203,6 @@ def _log_search(request, query: str) -> None:
         )
 
 
-def _number(value: str) -> int | None:
-    """An id from the query string, or None (str.isdigit() alone takes "²", which int() refuses)."""
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
-
-
 def _people(request, regions) -> tuple[list, bool]:
     """Whom the person filter offers ((id, name) pairs), and whether they follow the region chosen:
     everyone who may be in charge in the user's regions, or, beyond PEOPLE_OF_EVERY_REGION_UP_TO
@@ -217,9 +213,9 @@ def _people(request, regions) -> tuple[list, bool]:
         return [], False
     if len(region_ids) <= PEOPLE_OF_EVERY_REGION_UP_TO:
         return list(case_list_people(region_ids=region_ids)), False
-    chosen_region = _number(request.GET.get("region", ""))
+    chosen_region = query_id(request.GET.get("region", ""))
     people = list(case_list_people(region_ids={chosen_region})) if chosen_region in region_ids else []
-    person = _number(request.GET.get("person_in_charge", ""))
+    person = query_id(request.GET.get("person_in_charge", ""))
     if person is not None and person not in {pk for pk, _name in people}:
         people += case_list_people(region_ids=region_ids).filter(pk=person)
     return people, True

@@ -26,6 +26,7 @@ from cases.selectors import (
     unread_notifications,
 )
 from cases.services import handover_acknowledge, notification_mark_read, notifications_mark_all_read
+from cases.views import query_id
 from srp.scope_cache import preloaded_unread_count
 
 NOTICES_LIMIT = 10
@@ -93,10 +94,9 @@ def notification_read(request, pk):
 def notification_page(request) -> dict:
     """One page of my notices, newest first; `?before=<id>` for older ones (keyset). One query."""
     notices = notifications_of(request.user)
-    before = request.GET.get("before", "")
-    # ASCII digits only: str.isdigit() alone takes "²", which int() refuses. Anything else: page one.
-    if before.isascii() and before.isdigit() and len(before) < 19:
-        notices = notices.filter(pk__lt=int(before))
+    before = query_id(request.GET.get("before", ""))
+    if before is not None:  # anything else: the first page
+        notices = notices.filter(pk__lt=before)
     notices = list(notices.order_by("-pk")[: LIST_PAGE + 1])
     more = len(notices) > LIST_PAGE
     notices = notices[:LIST_PAGE]

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from cases.models import CaseMember, ContactChannel, ContactLog
 from cases.selectors import can_log_contact, get_case_for_user
 from cases.services import contact_log_add
+from cases.views import BIGINT_MAX
 from cases.views.sections.common import PersonChoiceField, datetime_local_input, keep, kept, tab_messages, tab_response
 from cases.views.tabs import FORM_ERRORS, Tab, service_errors_onto
 from regions.models import Membership, Role
@@ -23,7 +24,6 @@ from regions.models import Membership, Role
 PAGE_SIZE = 50
 # A contact logged a little ahead of the server's clock is still "now".
 CLOCK_SLACK = timedelta(minutes=5)
-BIGINT_MAX = 2**63 - 1
 
 
 def interpreters_for(case):
